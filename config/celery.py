@@ -1,0 +1,28 @@
+"""The Celery app. The beat schedule is code, here, not rows in a database."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("relais")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_soft_time_limit=300,
+    task_time_limit=360,
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    timezone="UTC",
+    beat_schedule={
+        "free-silent-device-seats": {
+            "task": "devices.tasks.device_free_silent_seats_task",
+            "schedule": crontab(minute="*/5"),
+        },
+    },
+)
+app.autodiscover_tasks()

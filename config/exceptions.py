@@ -1,0 +1,81 @@
+"""Every API error is JSON with a machine-readable `code` and a human `message`."""
+
+import logging
+
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+_CODES = {
+    exceptions.ParseError: "PARSE_ERROR",
+    exceptions.AuthenticationFailed: "AUTHENTICATION_FAILED",
+    exceptions.NotAuthenticated: "NOT_AUTHENTICATED",
+    exceptions.PermissionDenied: "PERMISSION_DENIED",
+    exceptions.NotFound: "NOT_FOUND",
+    exceptions.MethodNotAllowed: "METHOD_NOT_ALLOWED",
+    exceptions.NotAcceptable: "NOT_ACCEPTABLE",
+    exceptions.UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
+    exceptions.Throttled: "THROTTLED",
+    exceptions.ValidationError: "VALIDATION_ERROR",
+}
+
+
+class ApiError(exceptions.APIException):
+    """A refusal with a domain code, e.g. ApiError("EXPIRED", "License expired", 403)."""
+
+    def __init__(self, code: str, message: str, status_code: int = 400, **extra):
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApiError):
+        return Response({"code": exc.code, "message": exc.message, **exc.extra}, exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "ERROR")
+    body = {"code": code}
+    if isinstance(exc, exceptions.ValidationError):
+        body["message"] = _("Invalid input.")
+        body["errors"] = response.data
+    else:
+        body["message"] = str(response.data.get("detail", exc.detail))
+    response.data = body
+    return response
+
+
+def _is_api(request) -> bool:
+    return not request.path.startswith("/admin/")
+
+
+def json_not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"code": "NOT_FOUND", "message": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            {"code": "SERVER_ERROR", "message": _("Internal server error.")},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def json_bad_request(request, exception=None):
+    return JsonResponse({"code": "BAD_REQUEST", "message": _("Bad request.")}, status=400)

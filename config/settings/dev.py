@@ -1,0 +1,8 @@
+"""The embedded default: development secrets are allowed here and only here."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-relais")
+RELAIS_KEY_PEPPER = env.str("RELAIS_KEY_PEPPER", default="dev-only-pepper")

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
+from licensing.api.urls import manage_router as licensing_manage
+from licensing.api.urls import node_urlpatterns as licensing_node
+
+# Every app's management router; the tenancy tests walk this list.
+MANAGE_ROUTERS = [licensing_manage]
+manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/manage/", include(manage_urlpatterns)),
+    path("api/v1/", include(licensing_node)),
+    *licensing_cybersensei,
+]
+
+handler400 = "config.exceptions.json_bad_request"
+handler404 = "config.exceptions.json_not_found"
+handler500 = "config.exceptions.json_server_error"

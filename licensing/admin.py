@@ -1,0 +1,181 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import ApiToken, License, Policy, Product, Tenant, User
+from .tenancy import TenantScopedAdmin, user_tenant_id
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedAdmin):
+    list_display = ["name", "slug", "id", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug", "id"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(User)
+class UserAdmin(TenantScopedAdmin, DjangoUserAdmin):
+    list_display = ["username", "email", "tenant", "is_staff", "is_active"]
+    list_filter = ["tenant", "is_staff", "is_superuser", "is_active"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Tenant"), {"fields": ["tenant"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "tenant", "password1", "password2"]}),
+    ]
+    autocomplete_fields = ["tenant"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if user_tenant_id(request.user) is None:
+            return fieldsets
+        # Tenant staff manage their colleagues but cannot move them or make superusers.
+        hidden = {"tenant", "is_superuser", "user_permissions"}
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
+            for name, opts in fieldsets
+        ]
+
+
+@admin.register(Product)
+class ProductAdmin(TenantScopedAdmin):
+    list_display = ["name", "slug", "distribution", "created_at"]
+    list_filter = ["distribution"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Policy)
+class PolicyAdmin(TenantScopedAdmin):
+    list_display = ["name", "product", "max_devices", "duration", "max_validations"]
+    list_filter = ["product"]
+    search_fields = ["name", "product__name"]
+
+
+@admin.register(License)
+class LicenseAdmin(TenantScopedAdmin):
+    list_display = [
+        "key_prefix",
+        "name",
+        "tenant",
+        "product",
+        "status",
+        "expires_at",
+        "validation_count",
+        "max_devices",
+        "created_at",
+    ]
+    list_filter = ["status", "product", "tenant"]
+    search_fields = ["key_prefix", "name", "tenant__name"]
+    list_select_related = ["tenant", "product"]
+    date_hierarchy = "created_at"
+    actions = ["suspend", "reinstate", "revoke", "renew", "regenerate_key"]
+    add_fields = ["tenant", "policy", "name", "expires_at", "updates_until"]
+    change_readonly = [
+        "display_key",
+        "tenant",
+        "product",
+        "policy",
+        "status",
+        "validation_count",
+        "last_validated_at",
+        "created_at",
+    ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [f for f in self.add_fields if f != "tenant" or not user_tenant_id(request.user)]
+        return [
+            *self.change_readonly,
+            "name",
+            "expires_at",
+            "updates_until",
+            "max_devices",
+            "max_validations",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.change_readonly if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            changed = {f: data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
+            services.license_update(license=obj, **changed)
+            return
+        tenant = data.get("tenant") or Tenant.objects.get(pk=user_tenant_id(request.user))
+        policy = data["policy"]
+        issued = services.license_issue(
+            tenant=tenant,
+            product=policy.product,
+            policy=policy,
+            name=data.get("name", ""),
+            **{f: data[f] for f in ("expires_at", "updates_until") if data.get(f)},
+        )
+        obj.pk = issued.license.pk
+        obj.refresh_from_db()
+        self._show_key(request, obj, issued.key)
+
+    def _show_key(self, request, license, key):
+        messages.warning(
+            request,
+            _("License key for %(license)s (shown once, copy it now): %(key)s")
+            % {"license": license.name or license.tenant, "key": key},
+        )
+
+    def _each(self, request, queryset, service, done):
+        for license in queryset:
+            try:
+                service(license=license)
+            except ValueError as exc:
+                messages.error(request, f"{license}: {exc}")
+        messages.success(request, done)
+
+    @admin.action(description=_("Suspend selected licenses"), permissions=["change"])
+    def suspend(self, request, queryset):
+        self._each(request, queryset, services.license_suspend, _("Licenses suspended."))
+
+    @admin.action(description=_("Reinstate selected licenses"), permissions=["change"])
+    def reinstate(self, request, queryset):
+        self._each(request, queryset, services.license_reinstate, _("Licenses reinstated."))
+
+    @admin.action(description=_("Revoke selected licenses"), permissions=["change"])
+    def revoke(self, request, queryset):
+        self._each(request, queryset, services.license_revoke, _("Licenses revoked."))
+
+    @admin.action(description=_("Renew selected licenses by their policy"), permissions=["change"])
+    def renew(self, request, queryset):
+        self._each(request, queryset, services.license_renew, _("Licenses renewed."))
+
+    @admin.action(description=_("Regenerate the key of selected licenses"), permissions=["change"])
+    def regenerate_key(self, request, queryset):
+        for license in queryset:
+            self._show_key(request, license, services.license_regenerate_key(license=license))
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TenantScopedAdmin):
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["prefix", "name", "user__username"]
+    readonly_fields = ["prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are shown once: `manage.py create_api_token` or the API
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for api_token in queryset:
+            services.api_token_revoke(api_token=api_token)

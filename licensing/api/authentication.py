@@ -1,0 +1,33 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+
+from ..selectors import api_token_by_token
+
+
+def bearer_token(request, *, keywords=("Bearer",)) -> str | None:
+    header = authentication.get_authorization_header(request).decode("latin-1").split()
+    if len(header) != 2 or header[0] not in keywords:
+        return None
+    return header[1]
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer rlt_…` (or `Token rlt_…`): a user's management API token."""
+
+    def authenticate(self, request):
+        token = bearer_token(request, keywords=("Bearer", "Token"))
+        if not token or not token.startswith("rlt_"):
+            return None
+        api_token = api_token_by_token(token=token)
+        if api_token is None or not api_token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired API token."))
+        now = timezone.now()
+        if not api_token.last_used_at or now - api_token.last_used_at > timedelta(minutes=1):
+            type(api_token).objects.filter(pk=api_token.pk).update(last_used_at=now)
+        return api_token.user, api_token
+
+    def authenticate_header(self, request):
+        return "Bearer"

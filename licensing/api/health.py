@@ -1,0 +1,58 @@
+import uuid
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache():
+    key = f"health:{uuid.uuid4().hex}"
+    cache.set(key, "ok", 10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return what was stored")
+    cache.delete(key)
+
+
+def _storage():
+    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+CHECKS = {"database": _database, "cache": _cache, "storage": _storage}
+
+
+class HealthView(APIView):
+    """`GET /api/v1/health`: database, cache and storage each `ok` or the error's class."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Health", {"status": serializers.CharField(), "checks": serializers.DictField()}
+        )
+    )
+    def get(self, request):
+        results = {}
+        for name, check in CHECKS.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - a health check reports, it never raises
+                results[name] = f"error: {type(exc).__name__}"
+        healthy = all(value == "ok" for value in results.values())
+        return Response(
+            {"status": "ok" if healthy else "degraded", "checks": results},
+            status=200 if healthy else 503,
+        )

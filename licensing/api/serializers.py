@@ -1,0 +1,131 @@
+from rest_framework import serializers
+
+from ..models import ApiToken, License, Policy, Product, Tenant
+from .base import StrictSerializer
+
+
+class ValidateInput(StrictSerializer):
+    key = serializers.CharField(max_length=100)
+    product = serializers.SlugField(required=False)
+
+
+class LicenseSummary(serializers.Serializer):
+    """The license as a node sees it (plain serializer: validation is a hot path)."""
+
+    id = serializers.UUIDField()
+    keyPrefix = serializers.CharField(source="key_prefix")
+    status = serializers.CharField()
+    tenantId = serializers.UUIDField(source="tenant_id")
+    tenantName = serializers.CharField(source="tenant.name")
+    product = serializers.CharField(source="product.slug")
+    expiresAt = serializers.DateTimeField(source="expires_at")
+    updatesUntil = serializers.DateTimeField(source="updates_until")
+    maxDevices = serializers.IntegerField(source="max_devices")
+    validationCount = serializers.IntegerField(source="validation_count")
+    maxValidations = serializers.IntegerField(source="max_validations")
+    entitlements = serializers.ListField(source="policy.entitlements")
+
+
+class ValidateOutput(serializers.Serializer):
+    valid = serializers.BooleanField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    license = LicenseSummary(allow_null=True)
+
+
+class CyberSenseiValidateInput(StrictSerializer):
+    key = serializers.CharField(max_length=100)
+
+
+class CyberSenseiValidateOutput(serializers.Serializer):
+    valid = serializers.BooleanField()
+    tenantId = serializers.UUIDField()
+    tenantName = serializers.CharField()
+    expiresAt = serializers.DateTimeField(allow_null=True)
+    usageCount = serializers.IntegerField()
+    maxUsageCount = serializers.IntegerField(allow_null=True)
+
+
+# --- Management API ----------------------------------------------------------------------
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["id", "name", "slug", "is_active", "created_at"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "slug", "name", "distribution", "allowed_commands", "created_at"]
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Policy
+        fields = [
+            "id",
+            "product",
+            "name",
+            "max_devices",
+            "duration",
+            "max_validations",
+            "heartbeat_window",
+            "grace_period",
+            "maintenance_duration",
+            "entitlements",
+        ]
+
+
+class LicenseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = License
+        fields = [
+            "id",
+            "tenant",
+            "product",
+            "policy",
+            "name",
+            "key_prefix",
+            "status",
+            "expires_at",
+            "updates_until",
+            "max_devices",
+            "max_validations",
+            "validation_count",
+            "last_validated_at",
+            "created_at",
+        ]
+        read_only_fields = ["key_prefix", "status", "validation_count", "last_validated_at"]
+
+
+class LicenseIssueInput(StrictSerializer):
+    tenant = serializers.PrimaryKeyRelatedField(queryset=Tenant.objects.all())
+    policy = serializers.PrimaryKeyRelatedField(queryset=Policy.objects.select_related("product"))
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    updates_until = serializers.DateTimeField(required=False, allow_null=True)
+    max_devices = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_validations = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class LicenseUpdateInput(StrictSerializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    updates_until = serializers.DateTimeField(required=False, allow_null=True)
+    max_devices = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_validations = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class LicenseWithKey(LicenseSerializer):
+    key = serializers.CharField(read_only=True)
+
+    class Meta(LicenseSerializer.Meta):
+        fields = [*LicenseSerializer.Meta.fields, "key"]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "user", "created_at", "last_used_at", "expires_at"]

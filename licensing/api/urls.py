@@ -1,0 +1,27 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .health import HealthView
+from .manage import LicenseViewSet, PolicyViewSet, ProductViewSet, TenantViewSet
+from .views import CyberSenseiLicenseValidateView, LicenseValidateView
+
+manage_router = SimpleRouter()
+manage_router.register("tenants", TenantViewSet)
+manage_router.register("products", ProductViewSet)
+manage_router.register("policies", PolicyViewSet)
+manage_router.register("licenses", LicenseViewSet)
+
+# Under /api/v1/
+node_urlpatterns = [
+    path("licenses/validate", LicenseValidateView.as_view(), name="license-validate"),
+    path("health", HealthView.as_view(), name="health"),
+]
+
+# At the site root, as the CyberSensei nodes call them.
+cybersensei_urlpatterns = [
+    path(
+        "api/license/validate",
+        CyberSenseiLicenseValidateView.as_view(),
+        name="cybersensei-license-validate",
+    ),
+]

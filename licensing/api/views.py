@@ -1,0 +1,81 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..codes import Code
+from ..services import license_validate
+from .base import ScopedThrottle, StatusCodeErrorsMixin
+from .serializers import (
+    CyberSenseiValidateInput,
+    CyberSenseiValidateOutput,
+    ValidateInput,
+    ValidateOutput,
+)
+
+
+class PublicNodeView(APIView):
+    """A node endpoint that authenticates by what it is sent, not by session or token."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedThrottle]
+
+
+class LicenseValidateView(PublicNodeView):
+    """`POST /api/v1/licenses/validate {key, product?}`: every known outcome is a 200 with
+    `valid` and a machine-readable `code`; malformed input is a 400."""
+
+    throttle_scope = "license_validate"
+
+    @extend_schema(request=ValidateInput, responses=ValidateOutput)
+    def post(self, request):
+        data = ValidateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = license_validate(**data.validated_data)
+        body = {
+            "valid": result.valid,
+            "code": result.code,
+            "message": result.message,
+            "license": result.license,
+        }
+        return Response(ValidateOutput(body).data)
+
+
+CYBERSENSEI_STATUS = {Code.NOT_FOUND: status.HTTP_404_NOT_FOUND}
+
+
+class CyberSenseiDialectView(StatusCodeErrorsMixin, PublicNodeView):
+    def initial(self, request, *args, **kwargs):
+        if not settings.RELAIS_DIALECT_CYBERSENSEI:
+            raise NotFound()
+        super().initial(request, *args, **kwargs)
+
+
+class CyberSenseiLicenseValidateView(CyberSenseiDialectView):
+    """`GET /api/license/validate?key=`: the CyberSensei node's start-up check."""
+
+    throttle_scope = "license_validate"
+
+    @extend_schema(parameters=[CyberSenseiValidateInput], responses=CyberSenseiValidateOutput)
+    def get(self, request):
+        data = CyberSenseiValidateInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        result = license_validate(key=data.validated_data["key"])
+        if not result.valid:
+            code = CYBERSENSEI_STATUS.get(result.code, status.HTTP_400_BAD_REQUEST)
+            body = {"statusCode": code, "message": result.message, "code": result.code}
+            return Response(body, status=code)
+        license = result.license
+        body = {
+            "valid": True,
+            "tenantId": license.tenant_id,
+            "tenantName": license.tenant.name,
+            "expiresAt": license.expires_at,
+            "usageCount": license.validation_count,
+            "maxUsageCount": license.max_validations,
+        }
+        return Response(CyberSenseiValidateOutput(body).data)

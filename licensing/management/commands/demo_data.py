@@ -1,0 +1,67 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from licensing.models import License, Policy, Product, Tenant, User
+from licensing.roles import tenant_staff_group
+from licensing.services import license_issue, license_regenerate_key
+
+DEMO_PASSWORD = "relais-demo"  # noqa: S105 - the embedded demo only, refused in production
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) a demo tenant, product, policy, license and logins."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            self.stderr.write("demo_data runs only with DEBUG on (the embedded default).")
+            return
+        with transaction.atomic():
+            key, tenant = self._licensing()
+            self._users(tenant)
+        self.stdout.write(
+            "\n".join(
+                [
+                    "Demo data ready.",
+                    f"  License key : {key}",
+                    f"  Tenant id   : {tenant.pk}",
+                    f"  Admin login : admin / {DEMO_PASSWORD} (platform staff)",
+                    f"  Tenant staff: acme-it / {DEMO_PASSWORD} (sees Acme only)",
+                ]
+            )
+        )
+
+    def _licensing(self):
+        tenant, _ = Tenant.objects.get_or_create(slug="acme", defaults={"name": "Acme Corporation"})
+        product, _ = Product.objects.get_or_create(
+            slug="itstock-crm", defaults={"name": "ITStock CRM"}
+        )
+        policy, _ = Policy.objects.get_or_create(
+            product=product,
+            name="Standard",
+            defaults={
+                "max_devices": 5,
+                "duration": timedelta(days=365),
+                "max_validations": 1000,
+                "heartbeat_window": timedelta(days=30),
+            },
+        )
+        license = License.objects.filter(tenant=tenant, product=product, name="Demo").first()
+        if license is None:
+            issued = license_issue(tenant=tenant, product=product, policy=policy, name="Demo")
+            return issued.key, tenant
+        return license_regenerate_key(license=license), tenant
+
+    def _users(self, tenant):
+        admin, _ = User.objects.get_or_create(username="admin")
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+        staff, _ = User.objects.get_or_create(username="acme-it", defaults={"tenant": tenant})
+        staff.is_staff = True
+        staff.tenant = tenant
+        staff.set_password(DEMO_PASSWORD)
+        staff.save()
+        staff.groups.add(tenant_staff_group())

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from licensing.tenancy import TenantScopedAdmin
+
+from .models import Event
+
+
+@admin.register(Event)
+class EventAdmin(TenantScopedAdmin):
+    list_display = ["type", "tenant", "created_at"]
+    list_filter = ["type", "tenant"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["type", "tenant", "payload", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
