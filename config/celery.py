@@ -20,7 +20,7 @@ app.conf.update(
     timezone="UTC",
     beat_schedule={
         "free-silent-device-seats": {
-            "task": "devices.tasks.device_free_silent_seats_task",
+            "task": "devices.tasks.device_seats_free_silent_task",
             "schedule": crontab(minute="*/5"),
         },
     },

@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from devices.api.urls import manage_router as devices_manage
+from devices.api.urls import node_urlpatterns as devices_node
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
+from releases.api.urls import dialect_urlpatterns as releases_dialects
+from releases.api.urls import manage_router as releases_manage
+from releases.api.urls import node_urlpatterns as releases_node
 
 # Every app's management router; the tenancy tests walk this list.
-MANAGE_ROUTERS = [licensing_manage]
+MANAGE_ROUTERS = [licensing_manage, devices_manage, releases_manage]
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
 urlpatterns = [
@@ -15,8 +20,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/manage/", include(manage_urlpatterns)),
-    path("api/v1/", include(licensing_node)),
+    path("api/v1/", include([*licensing_node, *devices_node, *releases_node])),
     *licensing_cybersensei,
+    *releases_dialects,
 ]
 
 handler400 = "config.exceptions.json_bad_request"

@@ -58,18 +58,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
     """Tenant staff see, create and choose in foreign keys only their tenant's rows."""
 
     def get_queryset(self, request):
-        return _scoped(super().get_queryset(request), request.user)
+        return scope_for_user(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
-            field.queryset = _scoped(field.queryset, request.user)
+            field.queryset = scope_for_user(field.queryset, request.user)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
-            field.queryset = _scoped(field.queryset, request.user)
+            field.queryset = scope_for_user(field.queryset, request.user)
         return field
 
     def get_exclude(self, request, obj=None):
@@ -94,7 +94,7 @@ class TenantScopedViewSetMixin:
     """API viewsets: every queryset restricted to the caller's tenant, new rows pinned to it."""
 
     def get_queryset(self):
-        return _scoped(super().get_queryset(), self.request.user)
+        return scope_for_user(super().get_queryset(), self.request.user)
 
     def tenant_for_create(self, requested_tenant=None):
         """The tenant a new row belongs to: the caller's own for tenant staff."""
@@ -110,7 +110,7 @@ def _has_tenant_field(model) -> bool:
     return any(f.name == "tenant" for f in model._meta.get_fields())
 
 
-def _scoped(queryset, user):
+def scope_for_user(queryset, user):
     if isinstance(queryset, TenantQuerySet):
         return queryset.for_user(user)
     if user_tenant_id(user) is not None and not getattr(

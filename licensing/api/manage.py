@@ -72,9 +72,10 @@ class LicenseViewSet(
 
     @extend_schema(request=LicenseUpdateInput, responses=LicenseSerializer)
     def update(self, request, *args, **kwargs):
+        license = self.get_object()  # 404 before any word on the input
         data = LicenseUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        license = services.license_update(license=self.get_object(), **data.validated_data)
+        license = services.license_update(license=license, **data.validated_data)
         return Response(LicenseSerializer(license).data)
 
     def _transition(self, service):

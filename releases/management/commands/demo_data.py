@@ -1,12 +1,15 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from licensing.models import License, Policy, Product, Tenant, User
 from licensing.roles import tenant_staff_group
 from licensing.services import license_issue, license_regenerate_key
+from releases.models import Release
+from releases.services import artifact_create, release_create, release_publish
 
 DEMO_PASSWORD = "relais-demo"  # noqa: S105 - the embedded demo only, refused in production
 
@@ -21,6 +24,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             key, tenant = self._licensing()
             self._users(tenant)
+            self._releases()
         self.stdout.write(
             "\n".join(
                 [
@@ -29,6 +33,7 @@ class Command(BaseCommand):
                     f"  Tenant id   : {tenant.pk}",
                     f"  Admin login : admin / {DEMO_PASSWORD} (platform staff)",
                     f"  Tenant staff: acme-it / {DEMO_PASSWORD} (sees Acme only)",
+                    "  Releases    : itstock-crm 1.1.0 (licensed), datashare 1.2.0 (open)",
                 ]
             )
         )
@@ -65,3 +70,21 @@ class Command(BaseCommand):
         staff.set_password(DEMO_PASSWORD)
         staff.save()
         staff.groups.add(tenant_staff_group())
+
+    def _releases(self):
+        crm = Product.objects.get(slug="itstock-crm")
+        datashare, _ = Product.objects.get_or_create(
+            slug="datashare",
+            defaults={"name": "DataShare", "distribution": Product.Distribution.OPEN},
+        )
+        demo = [
+            (crm, "1.1.0", "ITStock-CRM-1.1.0.exe", "- Nouvelles fonctionnalités\n- Correctifs"),
+            (datashare, "1.2.0", "DataShare_v1.2.0.exe", "- Nouveau design\n- Support Drag & Drop"),
+        ]
+        for product, version, filename, notes in demo:
+            if Release.objects.filter(product=product, version=version).exists():
+                continue
+            release = release_create(product=product, version=version, notes=notes)
+            content = ContentFile(f"{product.name} {version} demo installer\n".encode() * 1000)
+            artifact_create(release=release, file=content, filename=filename)
+            release_publish(release=release)

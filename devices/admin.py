@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from licensing.tenancy import TenantScopedAdmin
+
+from . import services
+from .models import Device
+
+
+@admin.register(Device)
+class DeviceAdmin(TenantScopedAdmin):
+    list_display = [
+        "__str__",
+        "hardware_id",
+        "tenant",
+        "product",
+        "app_version",
+        "platform",
+        "channel",
+        "status",
+        "last_seen_at",
+    ]
+    list_filter = ["status", "channel", "product", "platform", "tenant"]
+    search_fields = ["hardware_id", "name"]
+    list_select_related = ["tenant", "product"]
+    show_full_result_count = False  # a COUNT(*) over a million devices on every page is waste
+    readonly_fields = [
+        "id",
+        "tenant",
+        "license",
+        "product",
+        "hardware_id",
+        "os_version",
+        "platform",
+        "app_version",
+        "status",
+        "token_prefix",
+        "last_seen_at",
+        "created_at",
+        "deactivated_at",
+    ]
+    fields = [*readonly_fields[:5], "name", "channel", "tags", "metadata", *readonly_fields[5:]]
+    actions = ["deactivate", "rotate_token"]
+
+    def has_add_permission(self, request):
+        return False  # devices register themselves with a license key
+
+    def save_model(self, request, obj, form, change):
+        changed = {f: form.cleaned_data[f] for f in form.changed_data}
+        services.device_update(device=obj, **changed)
+
+    @admin.action(
+        description=_("Deactivate selected devices (frees their seats)"), permissions=["change"]
+    )
+    def deactivate(self, request, queryset):
+        for device in queryset:
+            services.device_deactivate(device=device)
+        messages.success(request, _("Devices deactivated."))
+
+    @admin.action(description=_("Rotate the token of selected devices"), permissions=["change"])
+    def rotate_token(self, request, queryset):
+        for device in queryset:
+            token = services.device_rotate_token(device=device)
+            messages.warning(
+                request,
+                _("New token for %(device)s (shown once): %(token)s")
+                % {"device": device, "token": token},
+            )

@@ -1,0 +1,101 @@
+"""Node authentication: a device token, or a license key plus the device's hardware id
+(the CRM client sends its license key on every call). One query either way.
+
+Views that do not need to know the device (download, status reports whose session names
+it) set `license_only_ok = True` and accept a license key alone."""
+
+from rest_framework import authentication
+
+from licensing.api.authentication import bearer_token
+from licensing.codes import Code
+from licensing.keys import license_key_is_well_formed, license_key_normalize, secret_hash
+from licensing.models import License
+from licensing.selectors import license_by_key
+from licensing.services import license_status_code
+
+from ..models import Device
+from ..services import license_refusal
+
+
+class NodePrincipal:
+    """`request.user` for a node: its license (with tenant) and, when known, its device."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, license: License, device: Device | None = None):
+        self.license = license
+        self.device = device
+        self.pk = device.pk if device else license.pk
+        self.tenant_id = license.tenant_id
+
+    def __str__(self):
+        return f"device {self.device.pk}" if self.device else f"license {self.license.key_prefix}"
+
+
+def _devices():
+    return Device.objects.select_related("license", "tenant").filter(status=Device.Status.ACTIVE)
+
+
+def _admit(license: License, device: Device | None = None):
+    code = license_status_code(license)
+    if code != Code.VALID:
+        raise license_refusal(code)
+    return NodePrincipal(license, device), device or license
+
+
+def _admit_device(device: Device):
+    device.license.tenant = device.tenant  # the same row: no second query for it
+    return _admit(device.license, device)
+
+
+class DeviceTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer dvt_…`."""
+
+    def authenticate(self, request):
+        token = bearer_token(request)
+        if not token or not token.startswith("dvt_"):
+            return None
+
+        device = _devices().filter(token_hash=secret_hash(token)).first()
+        if device is None:
+            raise license_refusal(Code.DEVICE_NOT_ACTIVATED)
+        return _admit_device(device)
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+class LicenseKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <license key>` with `hardwareId` in the query or JSON body."""
+
+    def authenticate(self, request):
+        key = bearer_token(request)
+        if not key or not license_key_is_well_formed(key):
+            return None
+        hardware_id = request.query_params.get("hardwareId")
+        if hardware_id is None and hasattr(request.data, "get"):
+            hardware_id = request.data.get("hardwareId")
+        view = request.parser_context.get("view")
+        if not hardware_id and getattr(view, "license_only_ok", False):
+            license = license_by_key(key=key)
+            if license is None:
+                raise license_refusal(Code.NOT_FOUND)
+            return _admit(license)
+
+        key_hash = secret_hash(license_key_normalize(key))
+        device = None
+        if hardware_id:
+            device = _devices().filter(license__key_hash=key_hash, hardware_id=hardware_id).first()
+        if device is None:
+            known = license_by_key(key=key)
+            raise license_refusal(Code.DEVICE_NOT_ACTIVATED if known else Code.NOT_FOUND)
+        return _admit_device(device)
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+NODE_AUTHENTICATION = [DeviceTokenAuthentication, LicenseKeyAuthentication]

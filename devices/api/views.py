@@ -1,0 +1,76 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from licensing.api.authentication import bearer_token
+from licensing.api.base import ScopedThrottle
+from licensing.api.views import PublicNodeView
+from licensing.codes import Code
+
+from ..services import device_register, license_refusal
+from .authentication import NODE_AUTHENTICATION
+from .permissions import IsNode
+from .serializers import PingOutput, RegisterInput, RegisterOutput
+
+
+class NodeView(APIView):
+    """Base of the node API: authenticated by device token or license key."""
+
+    authentication_classes = NODE_AUTHENTICATION
+    permission_classes = [IsNode]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "node"
+
+
+class RegisterDeviceView(PublicNodeView):
+    """`POST /api/v1/updates/register-device` with the license key as Bearer. Idempotent per
+    `hardwareId`: 201 with a device token the first time, 200 afterwards (no new token unless
+    `rotateToken`)."""
+
+    throttle_scope = "node"
+
+    @extend_schema(request=RegisterInput, responses={200: RegisterOutput, 201: RegisterOutput})
+    def post(self, request):
+        key = bearer_token(request)
+        if not key:
+            raise license_refusal(Code.NOT_FOUND)
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        registration = device_register(
+            license_key=key,
+            hardware_id=d["hardwareId"],
+            name=d.get("machineName", ""),
+            os_version=d.get("osVersion", ""),
+            app_version=d.get("appVersion", ""),
+            platform=d.get("platform", ""),
+            channel=d.get("channel", ""),
+            product=d.get("product"),
+            rotate_token=d["rotateToken"],
+        )
+        device = registration.device
+        body = {
+            "deviceId": device.pk,
+            "deviceToken": registration.token,
+            "hardwareId": device.hardware_id,
+            "registered": registration.created,
+            "tenantId": device.tenant_id,
+            "licenseStatus": device.license.status,
+            "channel": device.channel,
+        }
+        return Response(RegisterOutput(body).data, status=201 if registration.created else 200)
+
+
+class PingView(NodeView):
+    """`GET /api/v1/ping`: the nodes' connection test, and the floor hot paths are measured
+    against (authentication and nothing else)."""
+
+    license_only_ok = True
+
+    @extend_schema(responses=PingOutput)
+    def get(self, request):
+        device = request.user.device
+        return Response(
+            {"ok": True, "deviceId": device.pk if device else None, "serverTime": timezone.now()}
+        )

@@ -1,0 +1,16 @@
+import django_filters
+
+from .models import Device
+
+
+class DeviceFilter(django_filters.FilterSet):
+    version = django_filters.CharFilter(field_name="app_version")
+    last_seen_before = django_filters.IsoDateTimeFilter(
+        field_name="last_seen_at", lookup_expr="lte"
+    )
+    last_seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
+    hardware_id = django_filters.CharFilter()
+
+    class Meta:
+        model = Device
+        fields = ["tenant", "license", "product", "channel", "status", "platform"]

@@ -1,0 +1,60 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from licensing.tenancy import TenantOwnedModel
+
+
+class Device(TenantOwnedModel):
+    """An installation holding a seat of a license (an activation)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DEACTIVATED = "deactivated", _("Deactivated")
+
+    class Channel(models.TextChoices):
+        STABLE = "stable", _("Stable")
+        BETA = "beta", _("Beta")
+        ALPHA = "alpha", _("Alpha")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    license = models.ForeignKey(
+        "licensing.License", on_delete=models.PROTECT, related_name="devices"
+    )
+    product = models.ForeignKey("licensing.Product", on_delete=models.PROTECT, related_name="+")
+    hardware_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    os_version = models.CharField(max_length=200, blank=True)
+    platform = models.CharField(max_length=50, blank=True)
+    app_version = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.STABLE)
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    token_prefix = models.CharField(max_length=12, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "product", "hardware_id"], name="device_unique_hardware"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["license", "status"]),
+            models.Index(fields=["tenant", "status", "last_seen_at"]),
+            models.Index(fields=["product", "app_version"]),
+        ]
+
+    def __str__(self):
+        return self.name or self.hardware_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

@@ -1,0 +1,27 @@
+from django.conf import settings
+
+from config.exceptions import ApiError
+
+CHANNELS = {"stable": ("stable",), "beta": ("stable", "beta"), "alpha": ("stable", "beta", "alpha")}
+
+
+def validate_platform(platform: str) -> None:
+    if platform and platform != "any" and platform not in settings.RELAIS_PLATFORMS:
+        raise ApiError(
+            "UNKNOWN_PLATFORM",
+            f"Unknown platform {platform!r}.",
+            400,
+            platforms=sorted(settings.RELAIS_PLATFORMS),
+        )
+
+
+def validate_channel(channel: str) -> None:
+    if channel and channel not in CHANNELS:
+        raise ApiError(
+            "UNKNOWN_CHANNEL", f"Unknown channel {channel!r}.", 400, channels=[*CHANNELS]
+        )
+
+
+def channels_seen_by(channel: str) -> tuple[str, ...]:
+    """Inclusive channels: a beta device also gets stable releases."""
+    return CHANNELS.get(channel or "stable", CHANNELS["stable"])

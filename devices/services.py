@@ -1,0 +1,186 @@
+"""Writes of the devices domain: registration (seat-limited), deactivation, tokens."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.exceptions import ApiError
+from licensing.codes import Code, message
+from licensing.keys import secret_hash, token_display_prefix, token_generate
+from licensing.models import License
+from licensing.selectors import license_by_key
+from licensing.services import license_status_code
+from sync import events
+
+from .models import Device
+from .platforms import validate_channel, validate_platform
+
+REFUSAL_STATUS = {
+    Code.NOT_FOUND: 401,
+    Code.TOO_MANY_DEVICES: 403,
+    Code.DEVICE_NOT_ACTIVATED: 403,
+}
+
+
+def license_refusal(code: Code) -> ApiError:
+    """The API error for a license that does not let a node in."""
+    return ApiError(code, message(code), REFUSAL_STATUS.get(code, 403))
+
+
+@dataclass(frozen=True)
+class Registration:
+    device: Device
+    token: str | None  # shown once; None when an existing device re-registers
+    created: bool
+
+
+def _payload(device: Device) -> dict:
+    return {"deviceId": device.pk, "hardwareId": device.hardware_id, "licenseId": device.license_id}
+
+
+def _new_token(device: Device) -> str:
+    token = token_generate("dvt")
+    device.token_hash = secret_hash(token)
+    device.token_prefix = token_display_prefix(token)
+    return token
+
+
+def device_register(
+    *,
+    license_key: str,
+    hardware_id: str,
+    name: str = "",
+    os_version: str = "",
+    app_version: str = "",
+    platform: str = "",
+    channel: str = "",
+    product: str | None = None,
+    rotate_token: bool = False,
+) -> Registration:
+    """Register (or re-register) a device against a license's seats.
+
+    Idempotent per hardware id: a known device is updated, keeps its seat and gets no new
+    token unless `rotate_token`. The license row is locked (SELECT … FOR UPDATE on
+    PostgreSQL) so concurrent registrations cannot exceed `max_devices`.
+    """
+    validate_platform(platform)
+    validate_channel(channel)
+    found = license_by_key(key=license_key)
+    if found is None:
+        raise license_refusal(Code.NOT_FOUND)
+    code = license_status_code(found)
+    if code == Code.VALID and product and product != found.product.slug:
+        code = Code.PRODUCT_MISMATCH
+    if code != Code.VALID:
+        raise license_refusal(code)
+    with transaction.atomic():
+        license = License.objects.select_for_update().get(pk=found.pk)
+        device = Device.objects.filter(
+            tenant_id=license.tenant_id, product_id=license.product_id, hardware_id=hardware_id
+        ).first()
+        if device is not None and device.license_id != license.pk:
+            raise ApiError(
+                "HARDWARE_ID_TAKEN", "This hardware id is registered with another license.", 409
+            )
+        created = device is None
+        needs_seat = created or not device.is_active
+        if needs_seat and not _seat_available(license):
+            raise license_refusal(Code.TOO_MANY_DEVICES)
+        if created:
+            device = Device(
+                tenant_id=license.tenant_id, product_id=license.product_id, license=license
+            )
+            device.hardware_id = hardware_id
+        now = timezone.now()
+        for field, value in {
+            "name": name,
+            "os_version": os_version,
+            "app_version": app_version,
+            "platform": platform,
+            "channel": channel,
+        }.items():
+            if value:
+                setattr(device, field, value)
+        device.status = Device.Status.ACTIVE
+        device.deactivated_at = None
+        device.last_seen_at = now
+        token = _new_token(device) if created or rotate_token or not device.token_hash else None
+        device.full_clean(validate_unique=False)
+        device.save()
+        events.publish(
+            "device.registered" if needs_seat else "device.updated",
+            tenant=device.tenant,
+            payload=_payload(device),
+        )
+    return Registration(device=device, token=token, created=created)
+
+
+def _seat_available(license: License) -> bool:
+    if license.max_devices is None:
+        return True
+    device_seats_free_silent(license=license)
+    used = Device.objects.filter(license=license, status=Device.Status.ACTIVE).count()
+    return used < license.max_devices
+
+
+def device_deactivate(*, device: Device, reason: str = "manual") -> Device:
+    """Free the device's seat; its token stops working until it registers again."""
+    with transaction.atomic():
+        device.status = Device.Status.DEACTIVATED
+        device.deactivated_at = timezone.now()
+        device.token_hash = None
+        device.save(update_fields=["status", "deactivated_at", "token_hash"])
+        events.publish(
+            "device.deactivated",
+            tenant=device.tenant,
+            payload=_payload(device) | {"reason": reason},
+        )
+    return device
+
+
+def device_rotate_token(*, device: Device) -> str:
+    with transaction.atomic():
+        token = _new_token(device)
+        device.save(update_fields=["token_hash", "token_prefix"])
+        events.publish("device.token_rotated", tenant=device.tenant, payload=_payload(device))
+    return token
+
+
+def device_seats_free_silent(*, license: License | None = None, now=None) -> int:
+    """Deactivate devices silent longer than their policy's heartbeat window."""
+    now = now or timezone.now()
+    devices = Device.objects.filter(
+        status=Device.Status.ACTIVE, license__policy__heartbeat_window__isnull=False
+    ).select_related("license__policy", "tenant")
+    if license is not None:
+        devices = devices.filter(license=license)
+    freed = 0
+    for device in devices.iterator():
+        window = device.license.policy.heartbeat_window
+        if device.last_seen_at is None or device.last_seen_at < now - window:
+            device_deactivate(device=device, reason="silent")
+            freed += 1
+    return freed
+
+
+DEVICE_EDITABLE = {"name", "channel", "tags", "metadata"}
+
+
+@transaction.atomic
+def device_update(*, device: Device, **changes) -> Device:
+    unknown = set(changes) - DEVICE_EDITABLE
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(device, name, value)
+    device.full_clean(validate_unique=False)
+    device.save(update_fields=[*changes])
+    events.publish("device.updated", tenant=device.tenant, payload=_payload(device))
+    return device
+
+
+def device_set_version(*, device: Device, version: str) -> Device:
+    device.app_version = version
+    device.save(update_fields=["app_version"])
+    return device

@@ -1,0 +1,139 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from config.exceptions import ApiError
+from licensing.tenancy import TenantScopedAdmin
+
+from . import services
+from .models import Artifact, Release, UpdateSession
+
+
+class ArtifactInline(admin.TabularInline):
+    """Upload artifacts from the release page; the service hashes and stores them."""
+
+    model = Artifact
+    extra = 1
+    fields = ["platform", "file", "signature", "filename", "size", "sha256"]
+    readonly_fields = ["filename", "size", "sha256"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an artifact is immutable: delete it and upload another
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.status == Release.Status.DRAFT
+
+
+def _report(request, exc: ApiError):
+    messages.error(request, f"{exc.code}: {exc.message}")
+
+
+@admin.register(Release)
+class ReleaseAdmin(TenantScopedAdmin):
+    list_display = [
+        "__str__",
+        "version",
+        "channel",
+        "status",
+        "is_mandatory",
+        "tenant",
+        "published_at",
+    ]
+    list_filter = ["product", "status", "channel", "is_mandatory"]
+    search_fields = ["version", "product__name", "notes"]
+    list_select_related = ["product", "tenant"]
+    inlines = [ArtifactInline]
+    actions = ["publish", "yank"]
+    readonly_fields = ["status", "published_at", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "product", "version"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            changed = {f: data[f] for f in form.changed_data if f in services.RELEASE_EDITABLE}
+            services.release_update(release=obj, **changed)
+            return
+        created = services.release_create(
+            product=data["product"],
+            version=data["version"],
+            channel=data["channel"],
+            notes=data.get("notes", ""),
+            is_mandatory=data.get("is_mandatory", False),
+            tenant=data.get("tenant"),
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            data = getattr(inline_form, "cleaned_data", None)
+            if not data:
+                continue
+            if data.get("DELETE") and data.get("id"):
+                services.artifact_delete(artifact=data["id"])
+            elif not data.get("id") and data.get("file"):
+                try:
+                    services.artifact_create(
+                        release=form.instance,
+                        file=data["file"],
+                        platform=data.get("platform") or "any",
+                        filename=data["file"].name,
+                        signature=data.get("signature", ""),
+                    )
+                except ApiError as exc:
+                    _report(request, exc)
+
+    def _each(self, request, queryset, service, done):
+        for release in queryset:
+            try:
+                service(release=release)
+            except ApiError as exc:
+                _report(request, exc)
+        messages.success(request, done)
+
+    @admin.action(description=_("Publish selected releases"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._each(request, queryset, services.release_publish, _("Releases published."))
+
+    @admin.action(description=_("Yank selected releases"), permissions=["change"])
+    def yank(self, request, queryset):
+        self._each(request, queryset, services.release_yank, _("Releases yanked."))
+
+
+class ReadOnlyAdmin(TenantScopedAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "platform", "filename", "size", "sha256", "created_at"]
+    list_filter = ["platform", "release__product"]
+    search_fields = ["filename", "sha256", "release__version"]
+    list_select_related = ["release", "release__product"]
+
+
+@admin.register(UpdateSession)
+class UpdateSessionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "device",
+        "from_version",
+        "to_version",
+        "status",
+        "percent",
+        "updated_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "release__product", "to_version"]
+    search_fields = ["device__hardware_id", "device__name", "to_version"]
+    list_select_related = ["device", "release"]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,140 @@
+"""The seeds' update routes: thin views over the same services as the canonical API."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from config.exceptions import ApiError
+from licensing.api.base import StatusCodeErrorsMixin
+from licensing.api.views import PublicNodeView
+from licensing.codes import Code, message
+from licensing.models import License, Product, Tenant
+from licensing.services import license_status_code
+
+from ..updates import Audience, artifact_for_download, latest_offer
+from .downloads import artifact_response
+from .serializers import (
+    CyberSenseiCheckInput,
+    CyberSenseiCheckOutput,
+    DataShareLatestInput,
+    DataShareLatestOutput,
+)
+
+
+class CyberSenseiView(StatusCodeErrorsMixin, PublicNodeView):
+    throttle_scope = "node"
+
+    def initial(self, request, *args, **kwargs):
+        if not settings.RELAIS_DIALECT_CYBERSENSEI:
+            raise NotFound()
+        super().initial(request, *args, **kwargs)
+
+
+def _tenant_license(tenant_id, product: str | None) -> License:
+    """The tenant's license the node runs under: its only valid one, or the product's."""
+    licenses = list(
+        License.objects.select_related("tenant", "product").filter(
+            tenant_id=tenant_id, status=License.Status.ACTIVE
+        )
+    )
+    if not licenses:
+        if not Tenant.objects.filter(pk=tenant_id).exists():
+            raise ApiError("TENANT_NOT_FOUND", "Unknown tenant.", 404)
+        raise ApiError(Code.NOT_FOUND, message(Code.NOT_FOUND), 404)
+    if product:
+        licenses = [lic for lic in licenses if lic.product.slug == product]
+        if not licenses:
+            raise ApiError(Code.PRODUCT_MISMATCH, message(Code.PRODUCT_MISMATCH), 400)
+    codes = {lic.pk: license_status_code(lic) for lic in licenses}
+    valid = [lic for lic in licenses if codes[lic.pk] == Code.VALID]
+    if not valid:
+        code = codes[licenses[0].pk]
+        raise ApiError(code, message(code), 400)
+    if len({lic.product_id for lic in valid}) > 1:
+        raise ApiError("PRODUCT_REQUIRED", "This tenant has several products: name one.", 400)
+    return valid[0]
+
+
+class CyberSenseiUpdateCheckView(CyberSenseiView):
+    """`GET /update/check?tenantId&version`: the CyberSensei node's hourly check."""
+
+    @extend_schema(parameters=[CyberSenseiCheckInput], responses=CyberSenseiCheckOutput)
+    def get(self, request):
+        data = CyberSenseiCheckInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        license = _tenant_license(d["tenantId"], d.get("product"))
+        audience = Audience(
+            tenant_id=str(license.tenant_id),
+            platform=d.get("platform", ""),
+            updates_until=license.updates_until,
+        )
+        offer = latest_offer(
+            product_id=license.product_id, audience=audience, current_version=d["version"]
+        )
+        current = d["version"]
+        body = {
+            "updateAvailable": offer is not None,
+            "currentVersion": current,
+            "latestVersion": offer.release.version if offer else current,
+            "updateId": offer.artifact.id if offer else None,
+            "changelog": offer.release.notes if offer else None,
+            "fileSize": offer.artifact.size if offer else None,
+        }
+        return Response(CyberSenseiCheckOutput(body).data)
+
+
+class CyberSenseiDownloadView(CyberSenseiView):
+    """`GET /update/download/<updateId>`: the ZIP, by the id the check handed out."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, 302: None})
+    def get(self, request, update_id):
+        artifact = artifact_for_download(artifact_id=update_id, by_id_alone=True)
+        return artifact_response(request, artifact)
+
+
+class DataShareLatestView(PublicNodeView):
+    """`GET /api/updates/latest[?product=]`: the DataShare desktop app's manifest, for
+    products distributed openly."""
+
+    throttle_scope = "node"
+
+    def initial(self, request, *args, **kwargs):
+        if not settings.RELAIS_DIALECT_DATASHARE:
+            raise NotFound()
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(parameters=[DataShareLatestInput], responses=DataShareLatestOutput)
+    def get(self, request):
+        data = DataShareLatestInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        products = Product.objects.filter(distribution=Product.Distribution.OPEN)
+        if d.get("product"):
+            products = products.filter(slug=d["product"])
+        products = list(products[:2])
+        if not products:
+            raise ApiError("PRODUCT_NOT_FOUND", "No open product by that name.", 404)
+        if len(products) > 1:
+            raise ApiError("PRODUCT_REQUIRED", "Several products are published: name one.", 400)
+        audience = Audience(tenant_id=None, platform=d.get("platform", ""))
+        offer = latest_offer(product_id=products[0].pk, audience=audience, current_version=None)
+        if offer is None:
+            raise ApiError("NO_RELEASE", "Nothing is published yet.", 404)
+        url = reverse("update-download", args=[offer.artifact.id])
+        body = {
+            "version": offer.release.version,
+            "release_date": offer.release.published_at.date(),
+            "download_url": request.build_absolute_uri(url),
+            "changelog": changelog_lines(offer.release.notes),
+            "sha256": offer.artifact.sha256,
+        }
+        return Response(DataShareLatestOutput(body).data)
+
+
+def changelog_lines(notes: str) -> list[str]:
+    """Release notes as a list, bullets ("- ", "* ", "• ") removed."""
+    lines = (line.strip().lstrip("-*•").strip() for line in notes.splitlines())
+    return [line for line in lines if line]

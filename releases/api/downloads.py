@@ -1,0 +1,80 @@
+"""Sending an artifact: a redirect to a short-lived presigned URL when the storage can make
+one (S3), else the file itself with single-range support."""
+
+import re
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from config.exceptions import ApiError
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _presigned_url(name: str) -> str | None:
+    try:
+        return default_storage.url(name, expire=settings.RELAIS_DOWNLOAD_URL_TTL)
+    except TypeError:  # a storage without expiring URLs: serve the file ourselves
+        return None
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) inclusive of a single byte range; None to send the whole file."""
+    match = _RANGE.match(header.strip())
+    if not match:
+        return None  # multiple or malformed ranges: RFC 9110 lets us ignore them
+    start, end = match.groups()
+    if start == "" and end == "":
+        return None
+    if start == "":
+        length = int(end)
+        if length == 0:
+            raise ApiError("RANGE_NOT_SATISFIABLE", "Empty suffix range.", 416)
+        return max(size - length, 0), size - 1
+    first = int(start)
+    last = min(int(end), size - 1) if end else size - 1
+    if first >= size or first > last:
+        raise ApiError(
+            "RANGE_NOT_SATISFIABLE", f"Range {header!r} is past the end ({size} bytes).", 416
+        )
+    return first, last
+
+
+def _read(handle, remaining: int, chunk: int = 64 * 1024):
+    try:
+        while remaining > 0:
+            data = handle.read(min(chunk, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+def artifact_response(request, artifact):
+    url = _presigned_url(artifact.file.name)
+    if url and url.startswith(("http://", "https://")):
+        return HttpResponseRedirect(url)
+    size = artifact.size
+    disposition = {"as_attachment": True, "filename": artifact.filename}
+    header = request.META.get("HTTP_RANGE", "")
+    byte_range = _parse_range(header, size) if header else None
+    handle = default_storage.open(artifact.file.name, "rb")
+    if byte_range is None:
+        response = FileResponse(handle, **disposition)
+        response["Accept-Ranges"] = "bytes"
+        response["Content-Length"] = str(size)
+        return response
+    first, last = byte_range
+    handle.seek(first)
+    response = StreamingHttpResponse(
+        _read(handle, last - first + 1), status=206, content_type="application/octet-stream"
+    )
+    response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Content-Length"] = str(last - first + 1)
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = content_disposition_header(True, artifact.filename)
+    return response

@@ -1,0 +1,100 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from licensing.tenancy import TenantScopedViewSetMixin, scope_for_user
+
+from .. import services
+from ..filters import ArtifactFilter, ReleaseFilter, UpdateSessionFilter
+from ..models import Artifact, Release, UpdateSession
+from .serializers import (
+    ArtifactSerializer,
+    ArtifactUploadInput,
+    ReleaseSerializer,
+    ReleaseUpdateInput,
+    UpdateSessionSerializer,
+)
+
+
+class ReleaseViewSet(
+    TenantScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Release.objects.select_related("product")
+    serializer_class = ReleaseSerializer
+    filterset_class = ReleaseFilter
+
+    def create(self, request, *args, **kwargs):
+        data = ReleaseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = services.release_create(**data.validated_data)
+        return Response(ReleaseSerializer(release).data, status=201)
+
+    @extend_schema(request=ReleaseUpdateInput, responses=ReleaseSerializer)
+    def update(self, request, *args, **kwargs):
+        release = self.get_object()  # 404 before any word on the input
+        data = ReleaseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = services.release_update(release=release, **data.validated_data)
+        return Response(ReleaseSerializer(release).data)
+
+    @extend_schema(request=None, responses=ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        release = services.release_publish(release=self.get_object())
+        return Response(ReleaseSerializer(release).data)
+
+    @extend_schema(request=None, responses=ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def yank(self, request, pk=None):
+        release = services.release_yank(release=self.get_object())
+        return Response(ReleaseSerializer(release).data)
+
+
+class ArtifactViewSet(
+    TenantScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Upload with multipart/form-data: Django spools the body to disk as it arrives and the
+    service hashes and stores it a chunk at a time, so no artifact sits whole in memory."""
+
+    queryset = Artifact.objects.select_related("release")
+    serializer_class = ArtifactSerializer
+    filterset_class = ArtifactFilter
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ArtifactUploadInput, responses={201: ArtifactSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ArtifactUploadInput(data=request.data)
+        data.fields["release"].queryset = scope_for_user(Release.objects.all(), request.user)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        artifact = services.artifact_create(
+            release=d["release"],
+            file=d["file"],
+            platform=d["platform"],
+            filename=d["file"].name,
+            declared_size=d.get("size"),
+            declared_sha256=d.get("sha256"),
+            signature=d["signature"],
+        )
+        return Response(ArtifactSerializer(artifact).data, status=201)
+
+    def perform_destroy(self, instance):
+        services.artifact_delete(artifact=instance)
+
+
+class UpdateSessionViewSet(TenantScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = UpdateSession.objects.select_related("device", "release")
+    serializer_class = UpdateSessionSerializer
+    filterset_class = UpdateSessionFilter

@@ -1,0 +1,153 @@
+from rest_framework import serializers
+
+from licensing.api.base import StrictSerializer
+
+from ..models import Artifact, Release, UpdateSession
+
+
+class CheckInput(StrictSerializer):
+    hardwareId = serializers.CharField(max_length=200, required=False)
+    version = serializers.CharField(max_length=100, required=False)
+    osVersion = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    platform = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    channel = serializers.CharField(max_length=16, required=False, allow_blank=True)
+
+
+class CheckOutput(serializers.Serializer):
+    updateAvailable = serializers.BooleanField()
+    mandatory = serializers.BooleanField(required=False)
+    version = serializers.CharField(required=False)
+    downloadUrl = serializers.URLField(required=False)
+    checksum = serializers.CharField(required=False, help_text="sha256, hex")
+    sha512 = serializers.CharField(required=False)
+    size = serializers.IntegerField(required=False)
+    releaseNotes = serializers.CharField(required=False)
+    sessionId = serializers.UUIDField(required=False)
+    releaseId = serializers.UUIDField(required=False)
+    artifactId = serializers.UUIDField(required=False)
+    channel = serializers.CharField(required=False)
+    publishedAt = serializers.DateTimeField(required=False)
+
+
+STATUSES = [s for s in UpdateSession.Status.values]
+
+
+class StatusInput(StrictSerializer):
+    sessionId = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    downloadPercent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    errorMessage = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    fromVersion = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    duration = serializers.IntegerField(min_value=0, required=False)
+    hardwareId = serializers.CharField(max_length=200, required=False)
+
+
+class StatusOutput(serializers.Serializer):
+    sessionId = serializers.UUIDField(source="pk")
+    status = serializers.CharField()
+    percent = serializers.IntegerField()
+    fromVersion = serializers.CharField(source="from_version")
+    toVersion = serializers.CharField(source="to_version")
+    error = serializers.CharField()
+
+
+class CyberSenseiCheckInput(StrictSerializer):
+    tenantId = serializers.UUIDField()
+    version = serializers.CharField(max_length=100)
+    product = serializers.SlugField(required=False)
+    platform = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class CyberSenseiCheckOutput(serializers.Serializer):
+    updateAvailable = serializers.BooleanField()
+    currentVersion = serializers.CharField()
+    latestVersion = serializers.CharField()
+    updateId = serializers.UUIDField(allow_null=True)
+    changelog = serializers.CharField(allow_null=True)
+    fileSize = serializers.IntegerField(allow_null=True)
+
+
+class DataShareLatestInput(StrictSerializer):
+    product = serializers.SlugField(required=False)
+    platform = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class DataShareLatestOutput(serializers.Serializer):
+    version = serializers.CharField()
+    release_date = serializers.DateField()
+    download_url = serializers.URLField()
+    changelog = serializers.ListField(child=serializers.CharField())
+    sha256 = serializers.CharField()
+
+
+# --- Management API ----------------------------------------------------------------------
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Release
+        fields = [
+            "id",
+            "product",
+            "version",
+            "channel",
+            "notes",
+            "is_mandatory",
+            "status",
+            "published_at",
+            "tenant",
+            "created_at",
+        ]
+        read_only_fields = ["status", "published_at", "created_at"]
+
+
+class ReleaseUpdateInput(StrictSerializer):
+    notes = serializers.CharField(required=False, allow_blank=True)
+    is_mandatory = serializers.BooleanField(required=False)
+    channel = serializers.ChoiceField(choices=Release.Channel.choices, required=False)
+
+
+class ArtifactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Artifact
+        fields = [
+            "id",
+            "release",
+            "platform",
+            "filename",
+            "size",
+            "sha256",
+            "sha512",
+            "signature",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ArtifactUploadInput(StrictSerializer):
+    release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
+    file = serializers.FileField()
+    platform = serializers.CharField(max_length=50, required=False, default="any")
+    size = serializers.IntegerField(min_value=0, required=False, help_text="Checked, not trusted.")
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False)
+    signature = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class UpdateSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UpdateSession
+        fields = [
+            "id",
+            "device",
+            "release",
+            "from_version",
+            "to_version",
+            "status",
+            "percent",
+            "error",
+            "duration_seconds",
+            "started_at",
+            "updated_at",
+            "completed_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,31 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .dialects import CyberSenseiDownloadView, CyberSenseiUpdateCheckView, DataShareLatestView
+from .manage import ArtifactViewSet, ReleaseViewSet, UpdateSessionViewSet
+from .views import UpdateCheckView, UpdateDownloadView, UpdateStatusView
+
+node_urlpatterns = [
+    path("updates/check", UpdateCheckView.as_view(), name="update-check"),
+    path("updates/status", UpdateStatusView.as_view(), name="update-status"),
+    path(
+        "updates/download/<str:artifact_id>",
+        UpdateDownloadView.as_view(),
+        name="update-download",
+    ),
+]
+
+dialect_urlpatterns = [
+    path("update/check", CyberSenseiUpdateCheckView.as_view(), name="cybersensei-update-check"),
+    path(
+        "update/download/<str:update_id>",
+        CyberSenseiDownloadView.as_view(),
+        name="cybersensei-update-download",
+    ),
+    path("api/updates/latest", DataShareLatestView.as_view(), name="datashare-latest"),
+]
+
+manage_router = SimpleRouter()
+manage_router.register("releases", ReleaseViewSet)
+manage_router.register("artifacts", ArtifactViewSet)
+manage_router.register("update-sessions", UpdateSessionViewSet)

@@ -1,0 +1,92 @@
+"""Node API of releases: update check, status reports, downloads (canonical routes)."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from devices.api.views import NodeView
+
+from ..updates import artifact_for_download, session_id, session_report, update_check
+from .downloads import artifact_response
+from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput
+
+
+def offer_body(request, offer, device_id) -> dict:
+    release, artifact = offer.release, offer.artifact
+    url = reverse("update-download", args=[artifact.id])
+    return {
+        "updateAvailable": True,
+        "mandatory": offer.mandatory,
+        "version": release.version,
+        "downloadUrl": request.build_absolute_uri(url),
+        "checksum": artifact.sha256,
+        "sha512": artifact.sha512,
+        "size": artifact.size,
+        "releaseNotes": release.notes,
+        "sessionId": session_id(device_id, release.id),
+        "releaseId": release.id,
+        "artifactId": artifact.id,
+        "channel": release.channel,
+        "publishedAt": release.published_at,
+    }
+
+
+class UpdateCheckView(NodeView):
+    """`GET /api/v1/updates/check?hardwareId&version&osVersion[&platform&channel]`.
+
+    Budget: the authentication query and, on a cold cache, the catalogue query. No write."""
+
+    @extend_schema(parameters=[CheckInput], responses=CheckOutput)
+    def get(self, request):
+        data = CheckInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        device = request.user.device
+        offer = update_check(
+            device=device,
+            version=d.get("version"),
+            platform=d.get("platform", ""),
+            channel=d.get("channel", ""),
+        )
+        if offer is None:
+            return Response({"updateAvailable": False})
+        return Response(CheckOutput(offer_body(request, offer, device.pk)).data)
+
+
+class UpdateStatusView(NodeView):
+    """`POST /api/v1/updates/status {sessionId, status, downloadPercent?, errorMessage?,
+    fromVersion?, duration?}`. A license key alone is enough: the session names the device."""
+
+    license_only_ok = True
+
+    @extend_schema(request=StatusInput, responses=StatusOutput)
+    def post(self, request):
+        data = StatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        row = session_report(
+            license=request.user.license,
+            device=request.user.device,
+            session=d["sessionId"],
+            status=d["status"],
+            percent=d.get("downloadPercent"),
+            error=d.get("errorMessage", ""),
+            from_version=d.get("fromVersion", ""),
+            duration=d.get("duration"),
+        )
+        return Response(StatusOutput(row).data)
+
+
+class UpdateDownloadView(NodeView):
+    """`GET /api/v1/updates/download/<id>`: 302 to a presigned URL (S3), or the file with
+    Range support. Anonymous for `open` products."""
+
+    license_only_ok = True
+    permission_classes = []
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, 302: None})
+    def get(self, request, artifact_id):
+        principal = request.user
+        license = getattr(principal, "license", None)
+        artifact = artifact_for_download(artifact_id=artifact_id, license=license)
+        return artifact_response(request, artifact)

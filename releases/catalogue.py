@@ -1,0 +1,97 @@
+"""The published releases of a product, as plain data, cached.
+
+The update check reads only this (plus the device it authenticated), so its cost does not
+grow with the fleet. One SQL query builds it; any change to a release or an artifact
+deletes it after commit; a TTL bounds staleness should a delete be missed.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from .models import Artifact, Release
+from .versions import parse_version
+
+
+@dataclass(frozen=True)
+class CatalogueArtifact:
+    id: str
+    platform: str
+    filename: str
+    size: int
+    sha256: str
+    sha512: str
+
+
+@dataclass(frozen=True)
+class CatalogueRelease:
+    id: str
+    version: str
+    channel: str
+    notes: str
+    is_mandatory: bool
+    published_at: datetime
+    tenant_id: str | None
+    artifacts: dict[str, CatalogueArtifact] = field(default_factory=dict)
+
+    @property
+    def semver(self):
+        return parse_version(self.version)
+
+
+def _key(product_id) -> str:
+    return f"relais:catalogue:{product_id}"
+
+
+def catalogue_build(product_id) -> list[CatalogueRelease]:
+    rows = (
+        Artifact.objects.filter(
+            release__product_id=product_id, release__status=Release.Status.PUBLISHED
+        )
+        .select_related("release")
+        .only(
+            *("id", "platform", "filename", "size", "sha256", "sha512"),
+            *("release__id", "release__version", "release__channel", "release__notes"),
+            *("release__is_mandatory", "release__published_at", "release__tenant_id"),
+        )
+    )
+    releases: dict = {}
+    for artifact in rows:
+        r = artifact.release
+        entry = releases.setdefault(
+            r.pk,
+            CatalogueRelease(
+                id=str(r.pk),
+                version=r.version,
+                channel=r.channel,
+                notes=r.notes,
+                is_mandatory=r.is_mandatory,
+                published_at=r.published_at,
+                tenant_id=str(r.tenant_id) if r.tenant_id else None,
+            ),
+        )
+        entry.artifacts[artifact.platform] = CatalogueArtifact(
+            id=str(artifact.pk),
+            platform=artifact.platform,
+            filename=artifact.filename,
+            size=artifact.size,
+            sha256=artifact.sha256,
+            sha512=artifact.sha512,
+        )
+    return sorted(releases.values(), key=lambda r: r.semver, reverse=True)
+
+
+def catalogue_for_product(product_id) -> list[CatalogueRelease]:
+    """Newest first."""
+    found = cache.get(_key(product_id))
+    if found is None:
+        found = catalogue_build(product_id)
+        cache.set(_key(product_id), found, settings.RELAIS_CATALOGUE_CACHE_SECONDS)
+    return found
+
+
+def catalogue_invalidate(product_id) -> None:
+    transaction.on_commit(lambda: cache.delete(_key(product_id)))

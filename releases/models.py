@@ -1,0 +1,153 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from licensing.tenancy import TenantQuerySet
+
+from .versions import parse_version
+
+
+class Release(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        YANKED = "yanked", _("Yanked")
+
+    class Channel(models.TextChoices):
+        STABLE = "stable", _("Stable")
+        BETA = "beta", _("Beta")
+        ALPHA = "alpha", _("Alpha")
+
+    # Random: the CyberSensei dialect hands artifact and release ids out as `updateId`.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    product = models.ForeignKey(
+        "licensing.Product", on_delete=models.PROTECT, related_name="releases"
+    )
+    version = models.CharField(max_length=100)
+    # Sortable parts of the semantic version, kept in step with `version` by the services.
+    major = models.PositiveIntegerField(default=0, editable=False)
+    minor = models.PositiveIntegerField(default=0, editable=False)
+    patch = models.PositiveIntegerField(default=0, editable=False)
+    prerelease = models.CharField(max_length=100, blank=True, editable=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.STABLE)
+    notes = models.TextField(blank=True)
+    is_mandatory = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    tenant = models.ForeignKey(
+        "licensing.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only this tenant's devices are offered the release. Empty: every tenant."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # A release without a tenant is shared by all; a restricted one is its tenant's data.
+    tenant_shared_when_null = True
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product", "-major", "-minor", "-patch", "-prerelease"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "version"], name="release_unique_version"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="release_published_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "status"])]
+
+    def __str__(self):
+        return f"{self.product} {self.version}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        try:
+            parsed = parse_version(self.version)
+        except ValueError as exc:
+            raise ValidationError({"version": str(exc)}) from exc
+        self.major, self.minor, self.patch = parsed.major, parsed.minor, parsed.patch
+        self.prerelease = parsed.prerelease or ""
+
+
+def artifact_upload_to(artifact, filename):
+    return f"artifacts/{artifact.release.product.slug}/{artifact.release.version}/{uuid.uuid4().hex}/{filename}"
+
+
+class Artifact(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="artifacts")
+    platform = models.CharField(max_length=50, default="any")
+    file = models.FileField(upload_to=artifact_upload_to, max_length=500)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    sha512 = models.CharField(max_length=128, editable=False)
+    signature = models.TextField(blank=True, help_text=_("Optional vendor signature."))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    tenant_lookup = "release__tenant"
+    tenant_shared_when_null = True
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["release", "platform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "platform"], name="artifact_unique_platform"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.release} [{self.platform}]"
+
+
+class UpdateSession(models.Model):
+    """One device updating to one release. Its id is derived from both (see `session_id`),
+    so the update check can hand it out without writing; the row appears with the first
+    status report."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        DOWNLOADING = "DOWNLOADING"
+        DOWNLOADED = "DOWNLOADED"
+        INSTALLING = "INSTALLING"
+        COMPLETED = "COMPLETED"
+        FAILED = "FAILED"
+        ROLLED_BACK = "ROLLED_BACK"
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.CASCADE, related_name="update_sessions"
+    )
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="update_sessions")
+    from_version = models.CharField(max_length=100, blank=True)
+    to_version = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    percent = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_lookup = "device__tenant"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "release"], name="session_unique_device_release"
+            ),
+        ]
+        indexes = [models.Index(fields=["release", "status"])]
+
+    def __str__(self):
+        return f"{self.device} → {self.to_version} ({self.status})"

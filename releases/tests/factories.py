@@ -1,0 +1,64 @@
+import hashlib
+
+import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from devices.tests.factories import DeviceFactory
+from licensing.tests.factories import ProductFactory
+from releases.models import Artifact, Release, UpdateSession
+from releases.services import artifact_create, release_publish
+from releases.updates import session_id
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Release
+
+    product = factory.SubFactory(ProductFactory)
+    version = factory.Sequence(lambda n: f"1.{n + 1}.0")
+    major = factory.LazyAttribute(lambda o: int(o.version.split(".")[0]))
+    minor = factory.LazyAttribute(lambda o: int(o.version.split(".")[1]))
+    patch = factory.LazyAttribute(lambda o: int(o.version.split(".")[2].split("-")[0]))
+    notes = factory.LazyAttribute(lambda o: f"- Version {o.version}")
+
+
+def published_release(*, product, version, platform="any", content=None, **fields) -> Release:
+    """A release with one artifact stored through the service, then published."""
+    release = ReleaseFactory(product=product, version=version, **fields)
+    content = content or f"{product.slug} {version}".encode() * 100
+    artifact_create(
+        release=release, file=ContentFile(content), platform=platform, filename=f"app-{version}.zip"
+    )
+    return release_publish(release=release)
+
+
+def content_sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _release_of(tenant):
+    return published_release(product=ProductFactory(), version="2.0.0", tenant=tenant)
+
+
+def _artifact_of(tenant):
+    return _release_of(tenant).artifacts.get()
+
+
+def _session_of(tenant):
+    release = _release_of(tenant)
+    device = DeviceFactory(license__tenant=tenant, license__policy__product=release.product)
+    return UpdateSession.objects.create(
+        id=session_id(device.pk, release.pk),
+        device=device,
+        release=release,
+        to_version=release.version,
+        updated_at=timezone.now(),
+    )
+
+
+TENANT_FACTORIES = {
+    Release: _release_of,
+    Artifact: _artifact_of,
+    UpdateSession: _session_of,
+}

@@ -1,0 +1,270 @@
+"""The update check, status reports and download authorisation: one service each, shared
+by the canonical API and the seeds' dialects."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.exceptions import ApiError
+from devices.models import Device
+from devices.platforms import channels_seen_by, validate_channel, validate_platform
+from devices.services import device_set_version
+from licensing.models import License, Product
+from sync import events
+
+from .catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
+from .models import Artifact, Release, UpdateSession
+from .versions import parse_version
+
+SESSION_NAMESPACE = uuid.UUID("7f0c4c1e-9a55-4a57-a7c5-52656c616973")
+
+
+def session_id(device_id, release_id) -> uuid.UUID:
+    """Stable per device and release: repeated checks hand out the same id, write nothing."""
+    return uuid.uuid5(SESSION_NAMESPACE, f"{device_id}:{release_id}")
+
+
+@dataclass(frozen=True)
+class Offer:
+    release: CatalogueRelease
+    artifact: CatalogueArtifact
+    mandatory: bool
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who asks: what the catalogue is filtered by."""
+
+    tenant_id: str | None  # None: anonymous, sees only unrestricted releases
+    channel: str = "stable"
+    platform: str = ""
+    updates_until: object = None  # datetime | None
+
+
+def _version(text: str):
+    try:
+        return parse_version(text)
+    except ValueError as exc:
+        raise ApiError("INVALID_VERSION", str(exc), 400) from exc
+
+
+def pick_artifact(release: CatalogueRelease, platform: str) -> CatalogueArtifact | None:
+    """The artifact for `platform`, else the `any` one; a device that does not say its
+    platform takes a release's only artifact."""
+    if platform and platform in release.artifacts:
+        return release.artifacts[platform]
+    if "any" in release.artifacts:
+        return release.artifacts["any"]
+    if not platform and len(release.artifacts) == 1:
+        return next(iter(release.artifacts.values()))
+    return None
+
+
+def _eligible(release: CatalogueRelease, audience: Audience) -> bool:
+    if release.channel not in channels_seen_by(audience.channel):
+        return False
+    if release.tenant_id and release.tenant_id != audience.tenant_id:
+        return False
+    return not (audience.updates_until and release.published_at > audience.updates_until)
+
+
+def latest_offer(*, product_id, audience: Audience, current_version: str | None) -> Offer | None:
+    """The highest eligible release newer than `current_version` (any, when None). The offer
+    is mandatory when it or any eligible release it skips over is mandatory."""
+    validate_platform(audience.platform)
+    validate_channel(audience.channel)
+    current = _version(current_version) if current_version else None
+    best = None
+    mandatory = False
+    for release in catalogue_for_product(product_id):  # newest first
+        if current is not None and release.semver <= current:
+            break
+        if not _eligible(release, audience):
+            continue
+        artifact = pick_artifact(release, audience.platform)
+        if best is None:
+            if artifact is None:
+                continue
+            best = (release, artifact)
+        mandatory = mandatory or release.is_mandatory
+    if best is None:
+        return None
+    return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
+
+
+def device_audience(device: Device, *, platform: str = "", channel: str = "") -> Audience:
+    return Audience(
+        tenant_id=str(device.tenant_id),
+        channel=channel or device.channel,
+        platform=platform or device.platform,
+        updates_until=device.license.updates_until,
+    )
+
+
+def update_check(
+    *, device: Device, version: str | None, platform: str = "", channel: str = ""
+) -> Offer | None:
+    """What `device` should install, reading only the cached catalogue: no query, no write."""
+    audience = device_audience(device, platform=platform, channel=channel)
+    return latest_offer(
+        product_id=device.product_id,
+        audience=audience,
+        current_version=version or device.app_version or None,
+    )
+
+
+# --- Status reports --------------------------------------------------------------------
+
+S = UpdateSession.Status
+_RANK = {S.PENDING: 0, S.DOWNLOADING: 1, S.DOWNLOADED: 2, S.INSTALLING: 3, S.COMPLETED: 4}
+_TERMINAL = {S.COMPLETED, S.FAILED, S.ROLLED_BACK}
+
+
+def transition_allowed(current: str, new: str) -> bool:
+    """Forward along PENDING → DOWNLOADING → DOWNLOADED → INSTALLING → COMPLETED (steps may be
+    skipped, a repeat is a progress report), FAILED from any unfinished state, a retry from
+    FAILED back to DOWNLOADING, ROLLED_BACK after INSTALLING or COMPLETED."""
+    if new == S.FAILED:
+        return current not in (S.COMPLETED, S.ROLLED_BACK)
+    if new == S.ROLLED_BACK:
+        return current in (S.INSTALLING, S.COMPLETED)
+    if current == S.FAILED:
+        return new in (S.DOWNLOADING, S.PENDING)
+    if current in _TERMINAL:
+        return current == new == S.COMPLETED
+    return _RANK[new] >= _RANK[current]
+
+
+UNKNOWN_SESSION = ("UNKNOWN_SESSION", "No update session with this id for this device.", 404)
+
+
+def _session_target(license: License, device: Device | None, sid: uuid.UUID):
+    """(device, release) a session id stands for, among the caller's devices: ids are
+    derived, so a foreign or invented id matches nothing."""
+    existing = (
+        UpdateSession.objects.filter(pk=sid, device__license=license)
+        .select_related("device", "release")
+        .first()
+    )
+    if existing is not None and (device is None or existing.device_id == device.pk):
+        return existing.device, existing.release
+    candidates = [device] if device else list(license.devices.filter(status=Device.Status.ACTIVE))
+    for entry in catalogue_for_product(license.product_id):
+        for candidate in candidates:
+            if session_id(candidate.pk, entry.id) == sid:
+                return candidate, Release.objects.get(pk=entry.id)
+    raise ApiError(*UNKNOWN_SESSION)
+
+
+def session_report(
+    *,
+    license: License,
+    device: Device | None,
+    session: uuid.UUID,
+    status: str,
+    percent: int | None = None,
+    error: str = "",
+    from_version: str = "",
+    duration: int | None = None,
+) -> UpdateSession:
+    """Record a status report. The row is created on the first report; COMPLETED sets the
+    device's version; FAILED keeps the error."""
+    now = timezone.now()
+    device, release = _session_target(license, device, session)
+    with transaction.atomic():
+        row = UpdateSession.objects.select_for_update().filter(pk=session).first()
+        if row is None:
+            row, _ = UpdateSession.objects.get_or_create(
+                pk=session,
+                defaults={
+                    "device": device,
+                    "release": release,
+                    "from_version": from_version or device.app_version,
+                    "to_version": release.version,
+                    "started_at": now,
+                },
+            )
+            row = UpdateSession.objects.select_for_update().get(pk=row.pk)
+        if not transition_allowed(row.status, status):
+            raise ApiError(
+                "INVALID_TRANSITION",
+                f"Cannot go from {row.status} to {status}.",
+                409,
+                currentStatus=row.status,
+            )
+        previous = row.status
+        row.status = status
+        row.updated_at = now
+        if percent is not None:
+            row.percent = percent
+        if status in (S.DOWNLOADED, S.INSTALLING, S.COMPLETED):
+            row.percent = 100
+        if status == S.FAILED:
+            row.error = error or row.error
+        if status in (S.DOWNLOADING, S.PENDING) and previous == S.FAILED:
+            row.error = ""
+        if from_version:
+            row.from_version = from_version
+        if duration is not None:
+            row.duration_seconds = duration
+        if status == S.COMPLETED:
+            row.completed_at = now
+            device_set_version(device=device, version=row.to_version)
+        row.save()
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        if status != previous:
+            events.publish(
+                f"update.{status.lower()}",
+                tenant=device.tenant,
+                payload={
+                    "sessionId": row.pk,
+                    "deviceId": device.pk,
+                    "releaseId": row.release_id,
+                    "fromVersion": row.from_version,
+                    "toVersion": row.to_version,
+                    "error": row.error,
+                },
+            )
+    return row
+
+
+# --- Downloads -------------------------------------------------------------------------
+
+
+def artifact_for_download(
+    *, artifact_id, license: License | None = None, by_id_alone: bool = False
+) -> Artifact:
+    """The artifact if the caller may have it: a node whose license covers the release, or
+    anyone for an `open` product. `by_id_alone` is the CyberSensei dialect, whose nodes
+    download with nothing but the random id the check gave them: it never reaches a
+    release restricted to a tenant. Unknown and forbidden look the same (404)."""
+    not_found = ApiError("ARTIFACT_NOT_FOUND", "No such artifact.", 404)
+    try:
+        artifact_id = uuid.UUID(str(artifact_id))
+    except ValueError as exc:
+        raise not_found from exc
+    artifact = (
+        Artifact.objects.select_related("release", "release__product")
+        .filter(pk=artifact_id, release__status=Release.Status.PUBLISHED)
+        .first()
+    )
+    if artifact is None:
+        raise not_found
+    release = artifact.release
+    if license is None:
+        is_open = release.product.distribution == Product.Distribution.OPEN
+        if not (is_open or by_id_alone) or release.tenant_id:
+            raise not_found
+        return artifact
+    if release.product_id != license.product_id:
+        raise not_found
+    if release.tenant_id and release.tenant_id != license.tenant_id:
+        raise not_found
+    updates_until = license.updates_until
+    if updates_until and release.published_at > updates_until:
+        raise ApiError(
+            "MAINTENANCE_EXPIRED", "This release is past the license's maintenance.", 403
+        )
+    return artifact

@@ -1,0 +1,24 @@
+"""Semantic versions. Clients send loose ones ("1.2", "v2.0.0"): they are completed."""
+
+import re
+
+import semver
+
+_LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
+
+
+def parse_version(text: str) -> semver.Version:
+    """Parse `1.2.3`, `1.2`, `v1.2.3-beta.1`; raise ValueError on anything else."""
+    text = (text or "").strip()
+    match = _LOOSE.match(text)
+    if not match or len(text) > 100:
+        raise ValueError(f"Not a semantic version: {text!r}")
+    major, minor, patch, rest = match.groups()
+    try:
+        return semver.Version.parse(f"{major}.{minor or 0}.{patch or 0}{rest}")
+    except ValueError as exc:
+        raise ValueError(f"Not a semantic version: {text!r}") from exc
+
+
+def normalize_version(text: str) -> str:
+    return str(parse_version(text))
