@@ -6,6 +6,10 @@ from . import services
 from .models import ApiToken, License, Policy, Product, Tenant, User
 from .tenancy import TenantScopedAdmin, user_tenant_id
 
+admin.site.site_header = _("Relais backoffice")
+admin.site.site_title = _("Relais")
+admin.site.index_title = _("Licenses, releases and fleet")
+
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
@@ -126,13 +130,19 @@ class LicenseAdmin(TenantScopedAdmin):
             % {"license": license.name or license.tenant, "key": key},
         )
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a license is revoked, never deleted: devices and events refer to it
+
     def _each(self, request, queryset, service, done):
+        failed = False
         for license in queryset:
             try:
                 service(license=license)
             except ValueError as exc:
+                failed = True
                 messages.error(request, f"{license}: {exc}")
-        messages.success(request, done)
+        if not failed:
+            messages.success(request, done)
 
     @admin.action(description=_("Suspend selected licenses"), permissions=["change"])
     def suspend(self, request, queryset):

@@ -7,3 +7,4 @@ class LicensingConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the tenancy system check)
+        from .api import schema  # noqa: F401  (registers the OpenAPI auth extensions)

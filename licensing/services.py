@@ -92,6 +92,8 @@ def _set_status(license: License, status: str, event_type: str) -> License:
 
 
 def license_suspend(*, license: License) -> License:
+    if license.status == License.Status.REVOKED:
+        raise ValueError("A revoked license cannot be suspended.")
     return _set_status(license, License.Status.SUSPENDED, "license.suspended")
 
 

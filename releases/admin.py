@@ -68,31 +68,38 @@ class ReleaseAdmin(TenantScopedAdmin):
         obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
+        # The admin's change message reads these three lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             data = getattr(inline_form, "cleaned_data", None)
             if not data:
                 continue
-            if data.get("DELETE") and data.get("id"):
-                services.artifact_delete(artifact=data["id"])
-            elif not data.get("id") and data.get("file"):
-                try:
-                    services.artifact_create(
+            try:
+                if data.get("DELETE") and data.get("id"):
+                    services.artifact_delete(artifact=data["id"])
+                    formset.deleted_objects.append(data["id"])
+                elif not data.get("id") and data.get("file"):
+                    artifact = services.artifact_create(
                         release=form.instance,
                         file=data["file"],
                         platform=data.get("platform") or "any",
                         filename=data["file"].name,
                         signature=data.get("signature", ""),
                     )
-                except ApiError as exc:
-                    _report(request, exc)
+                    formset.new_objects.append(artifact)
+            except ApiError as exc:
+                _report(request, exc)
 
     def _each(self, request, queryset, service, done):
+        failed = False
         for release in queryset:
             try:
                 service(release=release)
             except ApiError as exc:
+                failed = True
                 _report(request, exc)
-        messages.success(request, done)
+        if not failed:
+            messages.success(request, done)
 
     @admin.action(description=_("Publish selected releases"), permissions=["change"])
     def publish(self, request, queryset):

@@ -71,7 +71,8 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------
 # DATABASE_URL, e.g. postgres://relais@db:5432/relais; default SQLite under var/.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'relais.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the Celery worker use the file at the same time.
     DATABASES["default"]["OPTIONS"] = {
@@ -99,7 +100,7 @@ else:
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 MEDIA_ROOT = str(VAR_DIR / "media")
 MEDIA_URL = "/media/"
-STATIC_ROOT = str(VAR_DIR / "static")
+STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATIC_URL = "/static/"
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
@@ -176,6 +177,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LicenseStatusEnum": "licensing.models.License.Status",
+        "DeviceStatusEnum": "devices.models.Device.Status",
+        "ReleaseStatusEnum": "releases.models.Release.Status",
+        "UpdateSessionStatusEnum": "releases.models.UpdateSession.Status",
+    },
 }
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {

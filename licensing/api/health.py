@@ -1,7 +1,6 @@
 import uuid
 
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -25,8 +24,8 @@ def _cache():
 
 
 def _storage():
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
-    default_storage.delete(name)
+    # A read (HEAD on S3): a health probe must not write.
+    default_storage.exists("health-probe")
 
 
 CHECKS = {"database": _database, "cache": _cache, "storage": _storage}

@@ -62,3 +62,12 @@ def test_issue_license_through_the_api_shows_the_key_once(platform_client, tenan
     response = platform_client.post(f"/api/v1/manage/licenses/{detail['id']}/revoke/")
     response = platform_client.post(f"/api/v1/manage/licenses/{detail['id']}/reinstate/")
     assert response.status_code == 409 and response.json()["code"] == "INVALID_TRANSITION"
+
+
+def test_openapi_schema_is_valid_and_warning_free(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    assert "apiToken" in text and "deviceToken" in text and "licenseKey" in text

@@ -118,6 +118,8 @@ def test_state_changes_and_their_events():
     services.license_revoke(license=license)
     with pytest.raises(ValueError, match="revoked"):
         services.license_reinstate(license=license)
+    with pytest.raises(ValueError, match="revoked"):
+        services.license_suspend(license=license)  # or suspend + reinstate would revive it
     types = set(Event.objects.values_list("type", flat=True))
     assert {"license.suspended", "license.reinstated", "license.revoked"} <= types
 

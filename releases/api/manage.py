@@ -12,6 +12,7 @@ from ..models import Artifact, Release, UpdateSession
 from .serializers import (
     ArtifactSerializer,
     ArtifactUploadInput,
+    ReleaseCreateInput,
     ReleaseSerializer,
     ReleaseUpdateInput,
     UpdateSessionSerializer,
@@ -30,8 +31,9 @@ class ReleaseViewSet(
     serializer_class = ReleaseSerializer
     filterset_class = ReleaseFilter
 
+    @extend_schema(request=ReleaseCreateInput, responses={201: ReleaseSerializer})
     def create(self, request, *args, **kwargs):
-        data = ReleaseSerializer(data=request.data)
+        data = ReleaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         release = services.release_create(**data.validated_data)
         return Response(ReleaseSerializer(release).data, status=201)

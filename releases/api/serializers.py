@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from licensing.api.base import StrictSerializer
+from licensing.models import Product, Tenant
 
 from ..models import Artifact, Release, UpdateSession
 
@@ -99,6 +100,17 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["status", "published_at", "created_at"]
+
+
+class ReleaseCreateInput(StrictSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    version = serializers.CharField(max_length=100)
+    channel = serializers.ChoiceField(choices=Release.Channel.choices, default="stable")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    is_mandatory = serializers.BooleanField(required=False, default=False)
+    tenant = serializers.PrimaryKeyRelatedField(
+        queryset=Tenant.objects.all(), required=False, allow_null=True, default=None
+    )
 
 
 class ReleaseUpdateInput(StrictSerializer):

@@ -23,13 +23,16 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     notes = factory.LazyAttribute(lambda o: f"- Version {o.version}")
 
 
-def published_release(*, product, version, platform="any", content=None, **fields) -> Release:
-    """A release with one artifact stored through the service, then published."""
+def published_release(
+    *, product, version, platform="any", content=None, platforms=(), **fields
+) -> Release:
+    """A release with an artifact per platform stored through the service, then published."""
     release = ReleaseFactory(product=product, version=version, **fields)
-    content = content or f"{product.slug} {version}".encode() * 100
-    artifact_create(
-        release=release, file=ContentFile(content), platform=platform, filename=f"app-{version}.zip"
-    )
+    for name in platforms or [platform]:
+        data = content or f"{product.slug} {version} {name}".encode() * 100
+        artifact_create(
+            release=release, file=ContentFile(data), platform=name, filename=f"app-{version}.zip"
+        )
     return release_publish(release=release)
 
 

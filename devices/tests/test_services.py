@@ -1,0 +1,134 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from config.exceptions import ApiError
+from devices import services
+from devices.models import Device
+from devices.tasks import device_seats_free_silent_task
+from devices.tests.factories import DeviceFactory
+from licensing.keys import secret_hash
+from licensing.models import License
+from licensing.tests.factories import LicenseFactory, PolicyFactory
+from sync.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def _register(license, hardware_id="hw-1", **kwargs):
+    return services.device_register(license_key=license.key, hardware_id=hardware_id, **kwargs)
+
+
+def test_register_creates_a_device_with_a_token_shown_once(license):
+    registration = _register(license, name="PC-1", app_version="1.0.0", platform="windows-x86_64")
+    device = Device.objects.get(pk=registration.device.pk)
+    assert registration.created and registration.token.startswith("dvt_")
+    assert device.token_hash == secret_hash(registration.token)
+    assert device.tenant == license.tenant and device.product == license.product
+    assert device.name == "PC-1" and device.app_version == "1.0.0"
+    assert Event.objects.filter(type="device.registered").count() == 1
+
+
+def test_register_is_idempotent_per_hardware_id(license):
+    first = _register(license, app_version="1.0.0")
+    again = _register(license, app_version="1.0.1")
+    assert again.device.pk == first.device.pk and not again.created
+    assert again.token is None  # the first token still works, no new one is handed out
+    assert Device.objects.count() == 1
+    assert Device.objects.get().app_version == "1.0.1"
+    rotated = _register(license, rotate_token=True)
+    assert rotated.token and rotated.token != first.token
+
+
+def test_seat_limit(license):
+    license.max_devices = 2
+    license.save()
+    _register(license, "a")
+    _register(license, "b")
+    with pytest.raises(ApiError) as refused:
+        _register(license, "c")
+    assert refused.value.code == "TOO_MANY_DEVICES" and refused.value.status_code == 403
+    _register(license, "a")  # a known device keeps its seat
+    assert Device.objects.filter(status="active").count() == 2
+
+
+def test_deactivate_frees_the_seat_and_kills_the_token(license):
+    license.max_devices = 1
+    license.save()
+    device = _register(license, "a").device
+    services.device_deactivate(device=device)
+    device.refresh_from_db()
+    assert device.status == Device.Status.DEACTIVATED and device.token_hash is None
+    registration = _register(license, "b")
+    assert registration.created
+    with pytest.raises(ApiError, match="Too many devices"):
+        _register(license, "a")  # coming back needs a seat again
+
+
+def test_rotate_token(license):
+    registration = _register(license)
+    token = services.device_rotate_token(device=registration.device)
+    registration.device.refresh_from_db()
+    assert registration.device.token_hash == secret_hash(token) != secret_hash(registration.token)
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"status": License.Status.SUSPENDED}, "SUSPENDED"),
+        ({"expires_at": timezone.now() - timedelta(days=1)}, "EXPIRED"),
+    ],
+)
+def test_register_refuses_invalid_licenses(changes, code):
+    license = LicenseFactory(**changes)
+    with pytest.raises(ApiError) as refused:
+        _register(license)
+    assert refused.value.code == code
+    assert not Device.objects.exists()
+
+
+def test_register_refuses_unknown_keys_and_platforms(license):
+    with pytest.raises(ApiError) as refused:
+        services.device_register(license_key="AAAAAAAA-AAAAAAAA-AAAAAAAA-AAAAAAAA", hardware_id="x")
+    assert refused.value.code == "NOT_FOUND" and refused.value.status_code == 401
+    with pytest.raises(ApiError) as refused:
+        _register(license, platform="amiga-m68k")
+    assert refused.value.code == "UNKNOWN_PLATFORM"
+    with pytest.raises(ApiError) as refused:
+        _register(license, channel="nightly")
+    assert refused.value.code == "UNKNOWN_CHANNEL"
+
+
+def test_register_product_mismatch(license):
+    with pytest.raises(ApiError) as refused:
+        _register(license, product="another-product")
+    assert refused.value.code == "PRODUCT_MISMATCH"
+
+
+def test_hardware_id_of_another_license_of_the_same_product_and_tenant(license):
+    other = LicenseFactory(tenant=license.tenant, policy=license.policy)
+    _register(license, "shared")
+    with pytest.raises(ApiError) as refused:
+        _register(other, "shared")
+    assert refused.value.code == "HARDWARE_ID_TAKEN" and refused.value.status_code == 409
+
+
+def test_silent_devices_free_their_seats():
+    policy = PolicyFactory(heartbeat_window=timedelta(hours=1))
+    license = LicenseFactory(policy=policy)
+    silent = DeviceFactory(license=license, last_seen_at=timezone.now() - timedelta(hours=2))
+    alive = DeviceFactory(license=license, last_seen_at=timezone.now())
+    unbounded = DeviceFactory(last_seen_at=timezone.now() - timedelta(days=300))
+    assert device_seats_free_silent_task.delay().get() == 1
+    statuses = dict(Device.objects.values_list("pk", "status"))
+    assert statuses[silent.pk] == "deactivated"
+    assert statuses[alive.pk] == statuses[unbounded.pk] == "active"
+    assert device_seats_free_silent_task() == 0  # safe to run twice
+
+
+def test_a_full_license_reclaims_silent_seats_at_registration():
+    policy = PolicyFactory(heartbeat_window=timedelta(hours=1), max_devices=1)
+    license = LicenseFactory(policy=policy, max_devices=1)
+    DeviceFactory(license=license, last_seen_at=timezone.now() - timedelta(hours=2))
+    assert _register(license, "new").created

@@ -1,0 +1,134 @@
+"""The license admin, end to end in a real browser: what platform and tenant staff see."""
+
+import re
+
+import pytest
+import requests
+
+from licensing.models import License
+from licensing.tests import browser as browser_fixtures
+from licensing.tests.factories import LicenseFactory, PolicyFactory, TenantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The shared fixtures, bound here so pytest finds them (an import would be "unused").
+browser = browser_fixtures.browser
+page = browser_fixtures.page
+
+PASSWORD = "pw-for-tests-1"  # UserFactory's
+KEY_RE = re.compile(r"\b[0-9A-Z]{8}(?:-[0-9A-Z]{8}){3}\b")
+LICENSES = "/admin/licensing/license/"
+SCREENSHOT = "/tmp/relais-admin-license.png"
+
+
+def log_in(page, user):
+    page.goto("/admin/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Licenses, releases and fleet").wait_for()
+
+
+def body_text(page) -> str:
+    return page.locator("body").inner_text()
+
+
+def validate(live_server, key) -> dict:
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy between us and the live server
+        response = session.post(
+            f"{live_server.url}/api/v1/licenses/validate", json={"key": key}, timeout=10
+        )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def result_row(page, text):
+    return page.locator("#result_list tbody tr").filter(has_text=text)
+
+
+def test_platform_admin_issues_a_license_sees_its_key_once_then_suspends_it(page, live_server):
+    tenant = TenantFactory(name="Acme Clinics")
+    TenantFactory(name="Other Tenant")
+    policy = PolicyFactory(name="Yearly")
+    admin = UserFactory(is_superuser=True)
+    log_in(page, admin)
+
+    # Licenses → Add, from the index as a person would.
+    page.get_by_role("link", name="Licenses", exact=True).click()
+    page.get_by_role("link", name="Add license").click()
+    page.get_by_label("Tenant").select_option(label=tenant.name)
+    page.get_by_label("Policy").select_option(label=str(policy))
+    page.get_by_label("Name").fill("Front desk")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    warning = page.locator("ul.messagelist li.warning")
+    warning.wait_for()
+    assert "shown once" in warning.inner_text()
+    keys = KEY_RE.findall(body_text(page))
+    assert len(keys) == 1, f"the key must be shown exactly once, saw {keys}"
+    key = keys[0]
+    assert key in warning.inner_text()
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    license = License.objects.get(tenant=tenant)
+    assert license.name == "Front desk"
+    assert license.policy == policy
+    assert key.startswith(license.key_prefix)
+    assert result_row(page, license.key_prefix).count() == 1
+
+    # The change page shows only the masked key, and so does a reload.
+    page.get_by_role("link", name=license.key_prefix, exact=True).click()
+    page.locator("#license_form").wait_for()
+    for _ in range(2):
+        text = body_text(page)
+        assert f"{license.key_prefix}-********-********-********" in text
+        assert key not in page.content()
+        assert not KEY_RE.search(text)
+        page.reload()
+    # Nor does the list, once the message has been read.
+    page.goto(LICENSES)
+    assert key not in page.content()
+
+    result = validate(live_server, key)
+    assert result["valid"] is True, result
+    assert result["code"] == "VALID"
+
+    # Suspend it with the list's action.
+    page.locator(f'input[name="_selected_action"][value="{license.pk}"]').check()
+    page.locator('select[name="action"]').select_option(label="Suspend selected licenses")
+    page.get_by_role("button", name="Go").click()
+    page.locator("ul.messagelist li.success", has_text="Licenses suspended.").wait_for()
+    assert result_row(page, license.key_prefix).locator("td.field-status").inner_text() == (
+        "Suspended"
+    )
+
+    result = validate(live_server, key)
+    assert result["valid"] is False, result
+    assert result["code"] == "SUSPENDED"
+
+
+def test_tenant_staff_see_only_their_tenants_licenses(page):
+    tenant_a = TenantFactory(name="Alpha Labs")
+    tenant_b = TenantFactory(name="Bravo Works")
+    ours = LicenseFactory(tenant=tenant_a, name="Alpha seat")
+    theirs = LicenseFactory(tenant=tenant_b, name="Bravo seat")
+    log_in(page, UserFactory(tenant=tenant_a))
+
+    page.get_by_role("link", name="Licenses", exact=True).click()
+    page.locator("#result_list").wait_for()
+    assert result_row(page, ours.key_prefix).count() == 1
+    text = body_text(page)
+    assert ours.key_prefix in text
+    assert theirs.key_prefix not in text
+    assert tenant_b.name not in text  # not even as a filter choice
+    assert page.get_by_role("link", name="Add license").count() == 0  # view only
+
+    # Tenant B's license by its URL: the admin says it does not exist.
+    page.goto(f"{LICENSES}{theirs.pk}/change/")
+    page.locator("ul.messagelist li.warning", has_text="doesn’t exist").wait_for()
+    assert page.locator("#license_form").count() == 0
+    text = body_text(page)
+    assert theirs.key_prefix not in text
+    assert tenant_b.name not in text
+    assert "Bravo seat" not in text

@@ -1,0 +1,92 @@
+"""For CI pipelines: create a release, upload its files, optionally publish it.
+
+    manage.py publish_release itstock-crm 1.2.0 --channel stable --notes "…" \\
+        --file dist/setup.exe:windows-x86_64 --file dist/app.zip --publish
+"""
+
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from config.exceptions import ApiError
+from licensing.models import Product
+from releases.models import Release
+from releases.services import artifact_create, release_create, release_publish
+
+
+class Command(BaseCommand):
+    help = "Create a release with its artifacts (PATH[:PLATFORM]) and optionally publish it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("product", help="Product slug.")
+        parser.add_argument("version")
+        parser.add_argument("--channel", default="stable", choices=Release.Channel.values)
+        parser.add_argument("--notes", default="")
+        parser.add_argument("--notes-file", type=Path)
+        parser.add_argument("--mandatory", action="store_true")
+        parser.add_argument(
+            "--file",
+            dest="files",
+            action="append",
+            default=[],
+            metavar="PATH[:PLATFORM]",
+            help="An artifact; platform defaults to 'any'. Repeat for several.",
+        )
+        parser.add_argument("--publish", action="store_true")
+
+    def handle(
+        self, *args, product, version, channel, notes, notes_file, mandatory, files, publish, **opts
+    ):
+        product_obj = Product.objects.filter(slug=product).first()
+        if product_obj is None:
+            raise CommandError(f"No product {product!r}.")
+        artifacts = [self._parse(spec) for spec in files]
+        if publish and not artifacts:
+            raise CommandError("--publish needs at least one --file.")
+        if notes_file:
+            notes = notes_file.read_text(encoding="utf-8")
+        stored = []
+        try:
+            # One transaction: a failing file leaves no half-made release behind, and the
+            # files already stored for it are removed below.
+            with transaction.atomic():
+                release = release_create(
+                    product=product_obj,
+                    version=version,
+                    channel=channel,
+                    notes=notes,
+                    is_mandatory=mandatory,
+                )
+                for path, platform in artifacts:
+                    with path.open("rb") as handle:
+                        artifact = artifact_create(
+                            release=release,
+                            file=File(handle),
+                            platform=platform,
+                            filename=path.name,
+                        )
+                    stored.append(artifact.file.name)
+                    self.stdout.write(
+                        f"  {artifact.platform}: {path.name} {artifact.size} B sha256 {artifact.sha256}"
+                    )
+                if publish:
+                    release_publish(release=release)
+        except BaseException as exc:
+            for name in stored:
+                default_storage.delete(name)
+            if isinstance(exc, ApiError):
+                raise CommandError(f"{exc.code}: {exc.message}") from exc
+            raise
+        self.stdout.write(
+            f"{release.product.slug} {release.version} {release.status} (id {release.pk})"
+        )
+
+    def _parse(self, spec: str) -> tuple[Path, str]:
+        path_text, _, platform = spec.partition(":")
+        path = Path(path_text)
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        return path, platform or "any"

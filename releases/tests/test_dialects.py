@@ -1,0 +1,179 @@
+import hashlib
+
+import pytest
+from django.test import override_settings
+
+from licensing.models import License, Product
+from licensing.tests.factories import LicenseFactory, ProductFactory, TenantFactory
+from releases.tests.factories import published_release
+
+pytestmark = pytest.mark.django_db
+CS_CHECK = "/update/check"
+DS_LATEST = "/api/updates/latest"
+
+
+@pytest.fixture
+def node(local_storage):
+    """A CyberSensei tenant with a valid license and two releases."""
+    license = LicenseFactory()
+    published_release(product=license.product, version="1.1.0")
+    latest = published_release(
+        product=license.product,
+        version="1.2.0",
+        notes="- Correctifs de sécurité critiques\n- Nouveaux exercices",
+        content=b"zip" * 1000,
+    )
+    return license, latest
+
+
+def test_cybersensei_update_available_body(api_client, node):
+    license, latest = node
+    response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "updateAvailable": True,
+        "currentVersion": "1.0.0",
+        "latestVersion": "1.2.0",
+        "updateId": str(latest.artifacts.get().pk),
+        "changelog": "- Correctifs de sécurité critiques\n- Nouveaux exercices",
+        "fileSize": 3000,
+    }
+
+
+def test_cybersensei_up_to_date_body(api_client, node):
+    license, _ = node
+    response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.2.0"})
+    assert response.json() == {
+        "updateAvailable": False,
+        "currentVersion": "1.2.0",
+        "latestVersion": "1.2.0",
+        "updateId": None,
+        "changelog": None,
+        "fileSize": None,
+    }
+
+
+def test_cybersensei_download_by_update_id(api_client, node):
+    license, latest = node
+    update_id = api_client.get(
+        CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"}
+    ).json()["updateId"]
+    response = api_client.get(f"/update/download/{update_id}")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert hashlib.sha256(body).hexdigest() == latest.artifacts.get().sha256
+
+
+def test_cybersensei_never_serves_restricted_releases_by_id(api_client, node):
+    license, _ = node
+    secret = published_release(product=license.product, version="9.0.0", tenant=license.tenant)
+    response = api_client.get(f"/update/download/{secret.artifacts.get().pk}")
+    assert response.status_code == 404 and response.json()["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "message"),
+    [
+        (
+            lambda: LicenseFactory(tenant=TenantFactory(is_active=False)).tenant_id,
+            400,
+            "Tenant inactif",
+        ),
+        (
+            lambda: LicenseFactory(expires_at="2020-01-01T00:00:00Z").tenant_id,
+            400,
+            "Licence expirée",
+        ),
+        (lambda: "00000000-0000-4000-8000-000000000000", 404, None),
+    ],
+)
+def test_cybersensei_check_errors(api_client, make, status, message):
+    response = api_client.get(
+        CS_CHECK, {"tenantId": make(), "version": "1.0.0"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == status
+    assert response.json()["statusCode"] == status
+    if message:
+        assert response.json()["message"] == message
+
+
+def test_cybersensei_bad_input(api_client):
+    response = api_client.get(CS_CHECK, {"tenantId": "nope", "version": "1.0.0"})
+    assert response.status_code == 400 and response.json()["statusCode"] == 400
+    assert api_client.get(CS_CHECK, {"version": "1.0.0"}).status_code == 400
+
+
+def test_cybersensei_tenant_with_two_products_names_one(api_client, node):
+    license, _ = node
+    other = LicenseFactory(tenant=license.tenant)
+    response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"})
+    assert response.status_code == 400 and response.json()["code"] == "PRODUCT_REQUIRED"
+    response = api_client.get(
+        CS_CHECK,
+        {"tenantId": license.tenant_id, "version": "1.0.0", "product": other.product.slug},
+    )
+    assert response.json()["updateAvailable"] is False
+
+
+def test_cybersensei_suspended_license_is_refused(api_client, node):
+    license, _ = node
+    License.objects.filter(pk=license.pk).update(status=License.Status.SUSPENDED)
+    response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"})
+    assert response.status_code == 404
+
+
+@pytest.fixture
+def datashare(local_storage):
+    product = ProductFactory(slug="datashare", distribution=Product.Distribution.OPEN)
+    published_release(product=product, version="1.1.0")
+    return published_release(
+        product=product,
+        version="1.2.0",
+        notes="- Nouveau design\n- Support Drag & Drop",
+    )
+
+
+def test_datashare_manifest(api_client, datashare):
+    response = api_client.get(DS_LATEST)
+    assert response.status_code == 200
+    body = response.json()
+    artifact = datashare.artifacts.get()
+    assert body == {
+        "version": "1.2.0",
+        "release_date": datashare.published_at.date().isoformat(),
+        "download_url": f"http://testserver/api/v1/updates/download/{artifact.pk}",
+        "changelog": ["Nouveau design", "Support Drag & Drop"],
+        "sha256": artifact.sha256,
+    }
+    assert api_client.get(DS_LATEST, {"product": "datashare"}).json() == body
+    download = api_client.get(body["download_url"])
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == body["sha256"]
+
+
+def test_datashare_only_serves_open_products(api_client, datashare):
+    licensed = LicenseFactory().product
+    published_release(product=licensed, version="5.0.0")
+    response = api_client.get(DS_LATEST, {"product": licensed.slug})
+    assert response.status_code == 404 and response.json()["code"] == "PRODUCT_NOT_FOUND"
+
+
+def test_datashare_with_several_open_products_needs_a_name(api_client, datashare):
+    ProductFactory(distribution=Product.Distribution.OPEN)
+    response = api_client.get(DS_LATEST)
+    assert response.status_code == 400 and response.json()["code"] == "PRODUCT_REQUIRED"
+
+
+def test_datashare_nothing_published(api_client):
+    ProductFactory(distribution=Product.Distribution.OPEN)
+    response = api_client.get(DS_LATEST)
+    assert response.status_code == 404 and response.json()["code"] == "NO_RELEASE"
+
+
+@override_settings(RELAIS_DIALECT_CYBERSENSEI=False, RELAIS_DIALECT_DATASHARE=False)
+def test_dialects_can_be_turned_off(api_client, node, datashare):
+    license, latest = node
+    assert (
+        api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1"}).status_code == 404
+    )
+    assert api_client.get(f"/update/download/{latest.artifacts.get().pk}").status_code == 404
+    assert api_client.get(DS_LATEST).status_code == 404

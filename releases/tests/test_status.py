@@ -1,0 +1,120 @@
+import uuid
+
+import pytest
+
+from devices.models import Device
+from devices.tests.factories import DeviceFactory
+from licensing.tests.factories import ProductFactory
+from releases.models import UpdateSession
+from releases.tests.factories import published_release
+from releases.updates import transition_allowed
+from sync.models import Event
+
+pytestmark = pytest.mark.django_db
+STATUS = "/api/v1/updates/status"
+
+
+@pytest.fixture
+def setup(api_client):
+    product = ProductFactory()
+    device = DeviceFactory(license__policy__product=product, app_version="1.0.0")
+    published_release(product=product, version="1.1.0")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
+    offer = api_client.get("/api/v1/updates/check", {"version": "1.0.0"}).json()
+    return api_client, device, offer["sessionId"]
+
+
+def _report(client, session, status, **extra):
+    return client.post(STATUS, {"sessionId": session, "status": status, **extra}, format="json")
+
+
+def test_the_seed_sequence_completes_and_sets_the_device_version(setup):
+    client, device, session = setup
+    for percent in (0, 50, 100):
+        assert _report(client, session, "DOWNLOADING", downloadPercent=percent).status_code == 200
+    for status in ("DOWNLOADED", "INSTALLING"):
+        assert _report(client, session, status).status_code == 200
+    response = _report(client, session, "COMPLETED", fromVersion="1.0.0", duration=12)
+    assert response.status_code == 200
+    assert response.json()["status"] == "COMPLETED" and response.json()["toVersion"] == "1.1.0"
+    row = UpdateSession.objects.get(pk=session)
+    assert row.completed_at and row.duration_seconds == 12 and row.from_version == "1.0.0"
+    assert Device.objects.get(pk=device.pk).app_version == "1.1.0"
+    assert Event.objects.filter(type="update.completed").count() == 1
+    # And the device is now up to date.
+    assert client.get("/api/v1/updates/check").json() == {"updateAvailable": False}
+
+
+def test_failed_keeps_the_error_and_can_be_retried(setup):
+    client, device, session = setup
+    _report(client, session, "DOWNLOADING", downloadPercent=30)
+    response = _report(
+        client, session, "FAILED", errorMessage="Checksum mismatch - download corrupted"
+    )
+    assert response.json()["error"] == "Checksum mismatch - download corrupted"
+    assert Device.objects.get(pk=device.pk).app_version == "1.0.0"
+    assert _report(client, session, "DOWNLOADING").status_code == 200
+    assert UpdateSession.objects.count() == 1
+
+
+def test_invalid_transitions_are_refused_with_a_code(setup):
+    client, _, session = setup
+    _report(client, session, "INSTALLING")
+    response = _report(client, session, "DOWNLOADING")
+    assert response.status_code == 409 and response.json()["code"] == "INVALID_TRANSITION"
+    assert response.json()["currentStatus"] == "INSTALLING"
+    _report(client, session, "COMPLETED")
+    assert _report(client, session, "FAILED").status_code == 409
+    assert _report(client, session, "ROLLED_BACK").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "allowed"),
+    [
+        ("PENDING", "COMPLETED", True),
+        ("DOWNLOADING", "DOWNLOADING", True),
+        ("DOWNLOADED", "DOWNLOADING", False),
+        ("FAILED", "DOWNLOADING", True),
+        ("FAILED", "COMPLETED", False),
+        ("COMPLETED", "COMPLETED", True),
+        ("ROLLED_BACK", "DOWNLOADING", False),
+        ("DOWNLOADING", "ROLLED_BACK", False),
+    ],
+)
+def test_transition_rules(current, new, allowed):
+    assert transition_allowed(current, new) is allowed
+
+
+def test_unknown_and_foreign_sessions(setup):
+    client, _, session = setup
+    response = _report(client, str(uuid.uuid4()), "DOWNLOADING")
+    assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_SESSION"
+    stranger = DeviceFactory()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {stranger.token}")
+    response = _report(client, session, "DOWNLOADING")
+    assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_SESSION"
+    assert not UpdateSession.objects.exists()
+
+
+def test_license_key_alone_is_enough_the_session_names_the_device(setup):
+    """The CRM client reports with its license key and no hardwareId."""
+    client, device, session = setup
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.license.key}")
+    assert _report(client, session, "DOWNLOADING", downloadPercent=10).status_code == 200
+    assert _report(client, session, "COMPLETED").status_code == 200
+    assert Device.objects.get(pk=device.pk).app_version == "1.1.0"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sessionId": "not-a-uuid", "status": "DOWNLOADING"},
+        {"status": "DOWNLOADING"},
+        {"sessionId": str(uuid.uuid4()), "status": "EXPLODED"},
+        {"sessionId": str(uuid.uuid4()), "status": "DOWNLOADING", "downloadPercent": 150},
+    ],
+)
+def test_bad_status_input(setup, body):
+    client, _, _ = setup
+    response = client.post(STATUS, body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
