@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from config.exceptions import ApiError
 
@@ -9,7 +10,7 @@ def validate_platform(platform: str) -> None:
     if platform and platform != "any" and platform not in settings.RELAIS_PLATFORMS:
         raise ApiError(
             "UNKNOWN_PLATFORM",
-            f"Unknown platform {platform!r}.",
+            _("Unknown platform: %(platform)s.") % {"platform": platform},
             400,
             platforms=sorted(settings.RELAIS_PLATFORMS),
         )
@@ -18,7 +19,10 @@ def validate_platform(platform: str) -> None:
 def validate_channel(channel: str) -> None:
     if channel and channel not in CHANNELS:
         raise ApiError(
-            "UNKNOWN_CHANNEL", f"Unknown channel {channel!r}.", 400, channels=[*CHANNELS]
+            "UNKNOWN_CHANNEL",
+            _("Unknown channel: %(channel)s.") % {"channel": channel},
+            400,
+            channels=[*CHANNELS],
         )
 
 

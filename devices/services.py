@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.exceptions import ApiError
 from licensing.codes import Code, message
@@ -81,7 +82,7 @@ def device_register(
         ).first()
         if device is not None and device.license_id != license.pk:
             raise ApiError(
-                "HARDWARE_ID_TAKEN", "This hardware id is registered with another license.", 409
+                "HARDWARE_ID_TAKEN", _("This hardware id is registered with another license."), 409
             )
         created = device is None
         needs_seat = created or not device.is_active

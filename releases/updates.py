@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.exceptions import ApiError
 from devices.models import Device
@@ -137,9 +138,6 @@ def transition_allowed(current: str, new: str) -> bool:
     return _RANK[new] >= _RANK[current]
 
 
-UNKNOWN_SESSION = ("UNKNOWN_SESSION", "No update session with this id for this device.", 404)
-
-
 def _session_target(license: License, device: Device | None, sid: uuid.UUID):
     """(device, release) a session id stands for, among the caller's devices: ids are
     derived, so a foreign or invented id matches nothing."""
@@ -155,7 +153,7 @@ def _session_target(license: License, device: Device | None, sid: uuid.UUID):
         for candidate in candidates:
             if session_id(candidate.pk, entry.id) == sid:
                 return candidate, Release.objects.get(pk=entry.id)
-    raise ApiError(*UNKNOWN_SESSION)
+    raise ApiError("UNKNOWN_SESSION", _("No update session with this id for this device."), 404)
 
 
 def session_report(
@@ -176,7 +174,7 @@ def session_report(
     with transaction.atomic():
         row = UpdateSession.objects.select_for_update().filter(pk=session).first()
         if row is None:
-            row, _ = UpdateSession.objects.get_or_create(
+            row, _created = UpdateSession.objects.get_or_create(
                 pk=session,
                 defaults={
                     "device": device,
@@ -190,7 +188,8 @@ def session_report(
         if not transition_allowed(row.status, status):
             raise ApiError(
                 "INVALID_TRANSITION",
-                f"Cannot go from {row.status} to {status}.",
+                _("Cannot go from %(current)s to %(new)s.")
+                % {"current": row.status, "new": status},
                 409,
                 currentStatus=row.status,
             )
@@ -240,7 +239,7 @@ def artifact_for_download(
     anyone for an `open` product. `by_id_alone` is the CyberSensei dialect, whose nodes
     download with nothing but the random id the check gave them: it never reaches a
     release restricted to a tenant. Unknown and forbidden look the same (404)."""
-    not_found = ApiError("ARTIFACT_NOT_FOUND", "No such artifact.", 404)
+    not_found = ApiError("ARTIFACT_NOT_FOUND", _("No such artifact."), 404)
     try:
         artifact_id = uuid.UUID(str(artifact_id))
     except ValueError as exc:
@@ -265,6 +264,6 @@ def artifact_for_download(
     updates_until = license.updates_until
     if updates_until and release.published_at > updates_until:
         raise ApiError(
-            "MAINTENANCE_EXPIRED", "This release is past the license's maintenance.", 403
+            "MAINTENANCE_EXPIRED", _("This release is past the license's maintenance."), 403
         )
     return artifact

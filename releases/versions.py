@@ -3,6 +3,7 @@
 import re
 
 import semver
+from django.utils.translation import gettext as _
 
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
 
@@ -12,12 +13,12 @@ def parse_version(text: str) -> semver.Version:
     text = (text or "").strip()
     match = _LOOSE.match(text)
     if not match or len(text) > 100:
-        raise ValueError(f"Not a semantic version: {text!r}")
+        raise ValueError(_("Not a semantic version: %(text)s") % {"text": text})
     major, minor, patch, rest = match.groups()
     try:
         return semver.Version.parse(f"{major}.{minor or 0}.{patch or 0}{rest}")
     except ValueError as exc:
-        raise ValueError(f"Not a semantic version: {text!r}") from exc
+        raise ValueError(_("Not a semantic version: %(text)s") % {"text": text}) from exc
 
 
 def normalize_version(text: str) -> str:

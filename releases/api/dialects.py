@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -41,7 +42,7 @@ def _tenant_license(tenant_id, product: str | None) -> License:
     )
     if not licenses:
         if not Tenant.objects.filter(pk=tenant_id).exists():
-            raise ApiError("TENANT_NOT_FOUND", "Unknown tenant.", 404)
+            raise ApiError("TENANT_NOT_FOUND", _("Unknown tenant."), 404)
         raise ApiError(Code.NOT_FOUND, message(Code.NOT_FOUND), 404)
     if product:
         licenses = [lic for lic in licenses if lic.product.slug == product]
@@ -53,7 +54,7 @@ def _tenant_license(tenant_id, product: str | None) -> License:
         code = codes[licenses[0].pk]
         raise ApiError(code, message(code), 400)
     if len({lic.product_id for lic in valid}) > 1:
-        raise ApiError("PRODUCT_REQUIRED", "This tenant has several products: name one.", 400)
+        raise ApiError("PRODUCT_REQUIRED", _("This tenant has several products: name one."), 400)
     return valid[0]
 
 
@@ -116,13 +117,13 @@ class DataShareLatestView(PublicNodeView):
             products = products.filter(slug=d["product"])
         products = list(products[:2])
         if not products:
-            raise ApiError("PRODUCT_NOT_FOUND", "No open product by that name.", 404)
+            raise ApiError("PRODUCT_NOT_FOUND", _("No open product by that name."), 404)
         if len(products) > 1:
-            raise ApiError("PRODUCT_REQUIRED", "Several products are published: name one.", 400)
+            raise ApiError("PRODUCT_REQUIRED", _("Several products are published: name one."), 400)
         audience = Audience(tenant_id=None, platform=d.get("platform", ""))
         offer = latest_offer(product_id=products[0].pk, audience=audience, current_version=None)
         if offer is None:
-            raise ApiError("NO_RELEASE", "Nothing is published yet.", 404)
+            raise ApiError("NO_RELEASE", _("Nothing is published yet."), 404)
         url = reverse("update-download", args=[offer.artifact.id])
         body = {
             "version": offer.release.version,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from config.exceptions import ApiError
 
@@ -31,13 +32,16 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     if start == "":
         length = int(end)
         if length == 0:
-            raise ApiError("RANGE_NOT_SATISFIABLE", "Empty suffix range.", 416)
+            raise ApiError("RANGE_NOT_SATISFIABLE", _("Empty suffix range."), 416)
         return max(size - length, 0), size - 1
     first = int(start)
     last = min(int(end), size - 1) if end else size - 1
     if first >= size or first > last:
         raise ApiError(
-            "RANGE_NOT_SATISFIABLE", f"Range {header!r} is past the end ({size} bytes).", 416
+            "RANGE_NOT_SATISFIABLE",
+            _("Range %(range)s is past the end (%(size)s bytes).")
+            % {"range": header, "size": size},
+            416,
         )
     return first, last
 

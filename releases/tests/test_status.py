@@ -118,3 +118,15 @@ def test_bad_status_input(setup, body):
     client, _, _ = setup
     response = client.post(STATUS, body, format="json")
     assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_refusals_are_translated(setup):
+    client, _, session = setup
+    _report(client, session, "INSTALLING")
+    response = client.post(
+        STATUS,
+        {"sessionId": session, "status": "DOWNLOADING"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.json()["message"] == "Impossible de passer de INSTALLING à DOWNLOADING."
