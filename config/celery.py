@@ -2,8 +2,10 @@
 
 import os
 
+import environ
 from celery import Celery
-from celery.schedules import crontab
+
+env = environ.Env()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -21,7 +23,7 @@ app.conf.update(
     beat_schedule={
         "free-silent-device-seats": {
             "task": "devices.tasks.device_seats_free_silent_task",
-            "schedule": crontab(minute="*/5"),
+            "schedule": env.float("RELAIS_SEAT_SWEEP_SECONDS", default=300.0),
         },
     },
 )
