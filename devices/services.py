@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApiError
+from config.services import model_update
 from licensing.codes import Code, message
 from licensing.keys import secret_hash, token_display_prefix, token_generate
 from licensing.models import License
@@ -170,13 +171,7 @@ DEVICE_EDITABLE = {"name", "channel", "tags", "metadata"}
 
 @transaction.atomic
 def device_update(*, device: Device, **changes) -> Device:
-    unknown = set(changes) - DEVICE_EDITABLE
-    if unknown:
-        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
-    for name, value in changes.items():
-        setattr(device, name, value)
-    device.full_clean(validate_unique=False)
-    device.save(update_fields=[*changes])
+    model_update(device, editable=DEVICE_EDITABLE, changes=changes)
     events.publish("device.updated", tenant=device.tenant, payload=_payload(device))
     return device
 

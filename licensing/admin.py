@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_actions import apply_each
+
 from . import services
 from .models import ApiToken, License, Policy, Product, Tenant, User
 from .tenancy import TenantScopedAdmin, user_tenant_id
@@ -134,15 +136,7 @@ class LicenseAdmin(TenantScopedAdmin):
         return False  # a license is revoked, never deleted: devices and events refer to it
 
     def _each(self, request, queryset, service, done):
-        failed = False
-        for license in queryset:
-            try:
-                service(license=license)
-            except ValueError as exc:
-                failed = True
-                messages.error(request, f"{license}: {exc}")
-        if not failed:
-            messages.success(request, done)
+        apply_each(request, queryset, service, arg="license", done=done)
 
     @admin.action(description=_("Suspend selected licenses"), permissions=["change"])
     def suspend(self, request, queryset):

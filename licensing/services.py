@@ -6,7 +6,10 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.exceptions import ApiError
+from config.services import model_update
 from sync import events
 
 from .codes import Code, message
@@ -71,13 +74,7 @@ EDITABLE_FIELDS = {"name", "expires_at", "updates_until", "max_devices", "max_va
 
 @transaction.atomic
 def license_update(*, license: License, **changes) -> License:
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
-    for field, value in changes.items():
-        setattr(license, field, value)
-    license.full_clean()
-    license.save(update_fields=[*changes])
+    model_update(license, editable=EDITABLE_FIELDS, changes=changes)
     events.publish("license.updated", tenant=license.tenant, payload=_license_payload(license))
     return license
 
@@ -93,13 +90,13 @@ def _set_status(license: License, status: str, event_type: str) -> License:
 
 def license_suspend(*, license: License) -> License:
     if license.status == License.Status.REVOKED:
-        raise ValueError("A revoked license cannot be suspended.")
+        raise ApiError("INVALID_TRANSITION", _("A revoked license cannot be suspended."), 409)
     return _set_status(license, License.Status.SUSPENDED, "license.suspended")
 
 
 def license_reinstate(*, license: License) -> License:
     if license.status == License.Status.REVOKED:
-        raise ValueError("A revoked license cannot be reinstated.")
+        raise ApiError("INVALID_TRANSITION", _("A revoked license cannot be reinstated."), 409)
     return _set_status(license, License.Status.ACTIVE, "license.reinstated")
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_actions import apply_each
 from config.exceptions import ApiError
 from licensing.tenancy import TenantScopedAdmin
 
@@ -91,15 +92,7 @@ class ReleaseAdmin(TenantScopedAdmin):
                 _report(request, exc)
 
     def _each(self, request, queryset, service, done):
-        failed = False
-        for release in queryset:
-            try:
-                service(release=release)
-            except ApiError as exc:
-                failed = True
-                _report(request, exc)
-        if not failed:
-            messages.success(request, done)
+        apply_each(request, queryset, service, arg="release", done=done)
 
     @admin.action(description=_("Publish selected releases"), permissions=["change"])
     def publish(self, request, queryset):

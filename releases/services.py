@@ -9,13 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.exceptions import ApiError
+from config.services import model_update
 from devices.platforms import validate_platform
 from licensing.models import Product, Tenant
 from sync import events
 
 from .catalogue import catalogue_invalidate
 from .models import Artifact, Release, artifact_upload_to
-from .versions import normalize_version
+from .versions import version_or_refuse
 
 logger = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
@@ -36,13 +37,6 @@ def _publish(event_type: str, release: Release):
     catalogue_invalidate(release.product_id)
 
 
-def _version(text: str) -> str:
-    try:
-        return normalize_version(text)
-    except ValueError as exc:
-        raise ApiError("INVALID_VERSION", str(exc), 400) from exc
-
-
 @transaction.atomic
 def release_create(
     *,
@@ -53,7 +47,7 @@ def release_create(
     is_mandatory: bool = False,
     tenant: Tenant | None = None,
 ) -> Release:
-    version = _version(version)
+    version = str(version_or_refuse(version))
     if Release.objects.filter(product=product, version=version).exists():
         raise ApiError("VERSION_EXISTS", f"{product.slug} {version} already exists.", 409)
     release = Release(
@@ -75,13 +69,7 @@ RELEASE_EDITABLE = {"notes", "is_mandatory", "channel", "tenant"}
 
 @transaction.atomic
 def release_update(*, release: Release, **changes) -> Release:
-    unknown = set(changes) - RELEASE_EDITABLE
-    if unknown:
-        raise ApiError("NOT_EDITABLE", f"Not editable: {', '.join(sorted(unknown))}", 400)
-    for name, value in changes.items():
-        setattr(release, name, value)
-    release.full_clean()
-    release.save(update_fields=[*changes])
+    model_update(release, editable=RELEASE_EDITABLE, changes=changes)
     _publish("release.updated", release)
     return release
 

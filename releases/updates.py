@@ -17,7 +17,7 @@ from sync import events
 
 from .catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
 from .models import Artifact, Release, UpdateSession
-from .versions import parse_version
+from .versions import version_or_refuse
 
 SESSION_NAMESPACE = uuid.UUID("7f0c4c1e-9a55-4a57-a7c5-52656c616973")
 
@@ -42,13 +42,6 @@ class Audience:
     channel: str = "stable"
     platform: str = ""
     updates_until: object = None  # datetime | None
-
-
-def _version(text: str):
-    try:
-        return parse_version(text)
-    except ValueError as exc:
-        raise ApiError("INVALID_VERSION", str(exc), 400) from exc
 
 
 def pick_artifact(release: CatalogueRelease, platform: str) -> CatalogueArtifact | None:
@@ -76,7 +69,7 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     is mandatory when it or any eligible release it skips over is mandatory."""
     validate_platform(audience.platform)
     validate_channel(audience.channel)
-    current = _version(current_version) if current_version else None
+    current = version_or_refuse(current_version) if current_version else None
     best = None
     mandatory = False
     for release in catalogue_for_product(product_id):  # newest first

@@ -5,6 +5,8 @@ import re
 import semver
 from django.utils.translation import gettext as _
 
+from config.exceptions import ApiError
+
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
 
 
@@ -21,5 +23,9 @@ def parse_version(text: str) -> semver.Version:
         raise ValueError(_("Not a semantic version: %(text)s") % {"text": text}) from exc
 
 
-def normalize_version(text: str) -> str:
-    return str(parse_version(text))
+def version_or_refuse(text: str) -> semver.Version:
+    """`parse_version` for API input: a malformed version is a 400 `INVALID_VERSION`."""
+    try:
+        return parse_version(text)
+    except ValueError as exc:
+        raise ApiError("INVALID_VERSION", str(exc), 400) from exc

@@ -5,8 +5,6 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.exceptions import ApiError
-
 from .. import services
 from ..filters import LicenseFilter, PolicyFilter, ProductFilter, TenantFilter
 from ..models import License, Policy, Product, Tenant
@@ -79,11 +77,7 @@ class LicenseViewSet(
         return Response(LicenseSerializer(license).data)
 
     def _transition(self, service):
-        try:
-            license = service(license=self.get_object())
-        except ValueError as exc:
-            raise ApiError("INVALID_TRANSITION", str(exc), 409) from exc
-        return Response(LicenseSerializer(license).data)
+        return Response(LicenseSerializer(service(license=self.get_object())).data)
 
     @extend_schema(request=None, responses=LicenseSerializer)
     @action(detail=True, methods=["post"])

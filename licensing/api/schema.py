@@ -3,37 +3,31 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "licensing.api.authentication.ApiTokenAuthentication"
-    name = "apiToken"
+def _bearer(target: str, scheme_name: str, description: str):
+    """Register a bearer scheme for `target` (extensions register by being subclassed)."""
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Management API token `rlt_…` (`manage.py create_api_token`).",
-        }
+    class Scheme(OpenApiAuthenticationExtension):
+        target_class = target
+        name = scheme_name
 
+        def get_security_definition(self, auto_schema):
+            return {"type": "http", "scheme": "bearer", "description": description}
 
-class DeviceTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "devices.api.authentication.DeviceTokenAuthentication"
-    name = "deviceToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Device token `dvt_…` returned once by register-device.",
-        }
+    return Scheme
 
 
-class LicenseKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "devices.api.authentication.LicenseKeyAuthentication"
-    name = "licenseKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "License key, with `hardwareId` in the query or body.",
-        }
+ApiTokenScheme = _bearer(
+    "licensing.api.authentication.ApiTokenAuthentication",
+    "apiToken",
+    "Management API token `rlt_…` (`manage.py create_api_token`).",
+)
+DeviceTokenScheme = _bearer(
+    "devices.api.authentication.DeviceTokenAuthentication",
+    "deviceToken",
+    "Device token `dvt_…` returned once by register-device.",
+)
+LicenseKeyScheme = _bearer(
+    "devices.api.authentication.LicenseKeyAuthentication",
+    "licenseKey",
+    "License key, with `hardwareId` in the query or body.",
+)

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from config.exceptions import ApiError
 from licensing import services
 from licensing.codes import Code
 from licensing.keys import LICENSE_KEY_RE, secret_hash
@@ -116,9 +117,9 @@ def test_state_changes_and_their_events():
     services.license_reinstate(license=license)
     assert services.license_validate(key=license.key).valid
     services.license_revoke(license=license)
-    with pytest.raises(ValueError, match="revoked"):
+    with pytest.raises(ApiError, match="revoked"):
         services.license_reinstate(license=license)
-    with pytest.raises(ValueError, match="revoked"):
+    with pytest.raises(ApiError, match="revoked"):
         services.license_suspend(license=license)  # or suspend + reinstate would revive it
     types = set(Event.objects.values_list("type", flat=True))
     assert {"license.suspended", "license.reinstated", "license.revoked"} <= types
@@ -142,8 +143,9 @@ def test_regenerate_key_invalidates_the_old_one():
 
 def test_update_refuses_fields_that_are_not_editable():
     license = LicenseFactory()
-    with pytest.raises(ValueError):
+    with pytest.raises(ApiError) as refused:
         services.license_update(license=license, status="revoked")
+    assert refused.value.code == "NOT_EDITABLE"
     services.license_update(license=license, max_devices=9)
     license.refresh_from_db()
     assert license.max_devices == 9

@@ -68,7 +68,8 @@ def test_publishing_an_empty_release_says_why(admin_client):
         {"action": "publish", "_selected_action": [release.pk]},
         follow=True,
     )
-    assert "NO_ARTIFACT" in response.content.decode()
+    assert "needs at least one artifact" in response.content.decode()
+    assert "Releases published." not in response.content.decode()
     assert Release.objects.get(pk=release.pk).status == "draft"
     assert not Artifact.objects.exists()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from releases.versions import normalize_version, parse_version
+from releases.versions import parse_version
 
 
 @pytest.mark.parametrize(
@@ -8,7 +8,7 @@ from releases.versions import normalize_version, parse_version
     [("1.2.3", "1.2.3"), ("1.2", "1.2.0"), ("v2", "2.0.0"), ("1.0.0-beta.1", "1.0.0-beta.1")],
 )
 def test_loose_versions_are_completed(text, normal):
-    assert normalize_version(text) == normal
+    assert str(parse_version(text)) == normal
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1.2.3.4", "1..2", "1.0.0-", "x" * 200])
