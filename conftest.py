@@ -129,6 +129,8 @@ def s3_server():
 
 @pytest.fixture
 def s3_storage(s3_server, settings):
+    from config.storage import s3_transfer_config
+
     endpoint, bucket, key, secret = s3_server
     settings.STORAGES = {
         **settings.STORAGES,
@@ -144,6 +146,7 @@ def s3_storage(s3_server, settings):
                 "querystring_auth": True,
                 "file_overwrite": False,
                 "default_acl": None,
+                "transfer_config": s3_transfer_config(),
             },
         },
     }

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from config.storage import s3_transfer_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("RELAIS_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -111,6 +113,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = True
     AWS_S3_FILE_OVERWRITE = False
     AWS_S3_SIGNATURE_VERSION = "s3v4"
+    AWS_S3_TRANSFER_CONFIG = s3_transfer_config(env.int("AWS_S3_UPLOAD_CONCURRENCY", default=2))
     DEFAULT_FILE_STORAGE_BACKEND = "storages.backends.s3.S3Storage"
 else:
     DEFAULT_FILE_STORAGE_BACKEND = "django.core.files.storage.FileSystemStorage"
