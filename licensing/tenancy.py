@@ -12,6 +12,7 @@ user without a tenant) see everything; tenant staff see only their tenant's rows
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
+from rest_framework.permissions import SAFE_METHODS
 
 
 def user_tenant_id(user):
@@ -27,22 +28,23 @@ class TenantQuerySet(models.QuerySet):
     def _lookup(self) -> str:
         return getattr(self.model, "tenant_lookup", "tenant")
 
-    def for_tenant(self, tenant):
+    def for_tenant(self, tenant, *, write: bool = False):
+        """The tenant's rows; for reading, also the rows shared by every tenant (e.g.
+        unrestricted releases). Shared rows are never a tenant's to change."""
         tenant_id = getattr(tenant, "pk", tenant)
         lookup = self._lookup()
         condition = Q(**{lookup: tenant_id})
-        if getattr(self.model, "tenant_shared_when_null", False):
-            # Rows without a tenant (e.g. unrestricted releases) are shared by all tenants.
+        if not write and getattr(self.model, "tenant_shared_when_null", False):
             condition |= Q(**{f"{lookup}__isnull": True})
         return self.filter(condition)
 
-    def for_user(self, user):
+    def for_user(self, user, *, write: bool = False):
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         tenant_id = user_tenant_id(user)
         if tenant_id is None:
             return self if user.is_staff or user.is_superuser else self.none()
-        return self.for_tenant(tenant_id)
+        return self.for_tenant(tenant_id, write=write)
 
 
 class TenantOwnedModel(models.Model):
@@ -55,10 +57,24 @@ class TenantOwnedModel(models.Model):
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
-    """Tenant staff see, create and choose in foreign keys only their tenant's rows."""
+    """Tenant staff see, create and choose in foreign keys only their tenant's rows, and
+    change none that is shared (a POST acts on the write scope)."""
 
     def get_queryset(self, request):
-        return scope_for_user(super().get_queryset(request), request.user)
+        write = request.method not in SAFE_METHODS
+        return scope_for_user(super().get_queryset(request), request.user, write=write)
+
+    def has_add_permission(self, request, *args):
+        # Vendor-wide models (products, policies) are the platform's to create.
+        if user_tenant_id(request.user) is not None and not holds_tenant_data(self.model):
+            return False
+        return super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _writable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _writable(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -85,16 +101,28 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return filters
 
     def save_model(self, request, obj, form, change):
-        if not change and user_tenant_id(request.user) is not None and _has_tenant_field(obj):
-            obj.tenant_id = user_tenant_id(request.user)
+        if not change:
+            pin_tenant(obj, request.user)
         super().save_model(request, obj, form, change)
 
 
 class TenantScopedViewSetMixin:
-    """API viewsets: every queryset restricted to the caller's tenant, new rows pinned to it."""
+    """API viewsets: every queryset restricted to the caller's tenant (unsafe methods to
+    the rows it may change), new rows pinned to it."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        model = self.get_queryset().model
+        if (
+            request.method not in SAFE_METHODS
+            and user_tenant_id(request.user) is not None
+            and not holds_tenant_data(model)
+        ):
+            self.permission_denied(request, message="Vendor-wide data is read-only for tenants.")
 
     def get_queryset(self):
-        return scope_for_user(super().get_queryset(), self.request.user)
+        write = self.request.method not in SAFE_METHODS
+        return scope_for_user(super().get_queryset(), self.request.user, write=write)
 
     def tenant_for_create(self, requested_tenant=None):
         """The tenant a new row belongs to: the caller's own for tenant staff."""
@@ -110,13 +138,27 @@ def _has_tenant_field(model) -> bool:
     return any(f.name == "tenant" for f in model._meta.get_fields())
 
 
-def scope_for_user(queryset, user):
+def pin_tenant(obj, user) -> None:
+    """A row created by tenant staff belongs to their tenant, whatever the input said."""
+    if user_tenant_id(user) is not None and _has_tenant_field(obj):
+        obj.tenant_id = user_tenant_id(user)
+
+
+def _writable(request, obj) -> bool:
+    if obj is None or user_tenant_id(request.user) is None:
+        return True
+    writable = scope_for_user(type(obj)._default_manager.all(), request.user, write=True)
+    return writable.filter(pk=obj.pk).exists()
+
+
+def scope_for_user(queryset, user, *, write: bool = False):
+    """Rows of `queryset` the user may read (or, with `write`, change)."""
     if isinstance(queryset, TenantQuerySet):
-        return queryset.for_user(user)
-    if user_tenant_id(user) is not None and not getattr(
-        queryset.model, "tenancy_platform_shared", False
+        return queryset.for_user(user, write=write)
+    if user_tenant_id(user) is not None and (
+        write or not getattr(queryset.model, "tenancy_platform_shared", False)
     ):
-        # A model that is neither tenant data nor declared shared is not for tenant staff.
+        # Vendor-wide models are read-only for tenant staff; any other model is hidden.
         return queryset.none()
     return queryset
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_actions import apply_each
 from config.exceptions import ApiError
-from licensing.tenancy import TenantScopedAdmin
+from licensing.tenancy import TenantScopedAdmin, pin_tenant
 
 from . import services
 from .models import Artifact, Release, UpdateSession
@@ -21,7 +21,8 @@ class ArtifactInline(admin.TabularInline):
         return False  # an artifact is immutable: delete it and upload another
 
     def has_add_permission(self, request, obj=None):
-        return obj is None or obj.status == Release.Status.DRAFT
+        is_draft = obj is None or obj.status == Release.Status.DRAFT
+        return is_draft and super().has_add_permission(request, obj)
 
 
 def _report(request, exc: ApiError):
@@ -44,6 +45,10 @@ class ReleaseAdmin(TenantScopedAdmin):
     list_select_related = ["product", "tenant"]
     inlines = [ArtifactInline]
     actions = ["publish", "yank"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # yank instead: devices and update sessions refer to releases
+
     readonly_fields = ["status", "published_at", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -57,13 +62,15 @@ class ReleaseAdmin(TenantScopedAdmin):
             changed = {f: data[f] for f in form.changed_data if f in services.RELEASE_EDITABLE}
             services.release_update(release=obj, **changed)
             return
+        obj.tenant = data.get("tenant")
+        pin_tenant(obj, request.user)
         created = services.release_create(
             product=data["product"],
             version=data["version"],
             channel=data["channel"],
             notes=data.get("notes", ""),
             is_mandatory=data.get("is_mandatory", False),
-            tenant=data.get("tenant"),
+            tenant=obj.tenant,
         )
         obj.pk = created.pk
         obj.refresh_from_db()
@@ -104,10 +111,16 @@ class ReleaseAdmin(TenantScopedAdmin):
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):
+    """Written by services elsewhere (artifacts on their release's page, sessions by
+    devices): listed and read here only."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -134,6 +147,3 @@ class UpdateSessionAdmin(ReadOnlyAdmin):
     search_fields = ["device__hardware_id", "device__name", "to_version"]
     list_select_related = ["device", "release"]
     show_full_result_count = False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -71,3 +71,22 @@ def test_openapi_schema_is_valid_and_warning_free(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
     assert "apiToken" in text and "deviceToken" in text and "licenseKey" in text
+
+
+def test_state_changes_need_the_change_permission(api_client, license):
+    from django.contrib.auth.models import Permission
+
+    def user_with(codename):
+        user = UserFactory()
+        user.user_permissions.add(
+            Permission.objects.get(codename="view_license"),
+            Permission.objects.get(codename=codename),
+        )
+        return user
+
+    url = f"/api/v1/manage/licenses/{license.pk}"
+    api_client.force_authenticate(user_with("add_license"))
+    for action in ("suspend", "revoke", "regenerate-key"):
+        assert api_client.post(f"{url}/{action}/").status_code == 403
+    api_client.force_authenticate(user_with("change_license"))
+    assert api_client.post(f"{url}/suspend/").json()["status"] == "suspended"

@@ -142,3 +142,72 @@ def test_tenant_staff_creations_are_pinned_to_their_tenant(client):
     )
     assert response.status_code == 302
     assert User.objects.get(username="colleague").tenant == tenant
+
+
+# --- Shared and vendor-wide rows are read-only for tenant staff --------------------------
+
+
+def test_shared_rows_cannot_be_changed_by_tenant_staff(client):
+    from licensing.tests.factories import ProductFactory
+    from releases.models import Release
+    from releases.tests.factories import published_release
+
+    tenant = TenantFactory()
+    shared = published_release(product=ProductFactory(), version="1.0.0")  # no tenant
+    staff = staff_of(tenant, Release)
+    api = APIClient()
+    api.force_authenticate(staff)
+    assert api.get(f"/api/v1/manage/releases/{shared.pk}/").status_code == 200  # readable
+    for action in ("yank", "publish"):
+        assert api.post(f"/api/v1/manage/releases/{shared.pk}/{action}/").status_code == 404
+    response = api.patch(
+        f"/api/v1/manage/releases/{shared.pk}/", {"is_mandatory": True}, format="json"
+    )
+    assert response.status_code == 404
+    client.force_login(staff)
+    client.post("/admin/releases/release/", {"action": "yank", "_selected_action": [shared.pk]})
+    page = client.get(f"/admin/releases/release/{shared.pk}/change/")
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    shared.refresh_from_db()
+    assert shared.status == "published" and not shared.is_mandatory
+
+
+def test_releases_created_by_tenant_staff_belong_to_their_tenant():
+    from licensing.tests.factories import ProductFactory
+    from releases.models import Release
+
+    tenant, other = TenantFactory(), TenantFactory()
+    api = APIClient()
+    api.force_authenticate(staff_of(tenant, Release))
+    product = ProductFactory()
+    for requested in (None, str(other.pk)):
+        version = "1.0.0" if requested is None else "2.0.0"
+        response = api.post(
+            "/api/v1/manage/releases/",
+            {"product": product.pk, "version": version, "tenant": requested},
+            format="json",
+        )
+        assert response.status_code == 201
+        assert response.json()["tenant"] == str(tenant.pk)
+
+
+def test_vendor_wide_models_are_read_only_for_tenant_staff(client):
+    from licensing.models import Product
+    from licensing.tests.factories import ProductFactory
+
+    product = ProductFactory()
+    staff = staff_of(TenantFactory(), Product)
+    api = APIClient()
+    api.force_authenticate(staff)
+    assert api.get("/api/v1/manage/products/").status_code == 200
+    response = api.post("/api/v1/manage/products/", {"slug": "x", "name": "X"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "PERMISSION_DENIED"
+    response = api.patch(
+        f"/api/v1/manage/products/{product.pk}/", {"distribution": "open"}, format="json"
+    )
+    assert response.status_code in (403, 404)
+    client.force_login(staff)
+    assert client.get("/admin/licensing/product/add/").status_code == 403
+    client.post(f"/admin/licensing/product/{product.pk}/change/", {"distribution": "open"})
+    product.refresh_from_db()
+    assert product.distribution == "licensed"

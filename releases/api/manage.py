@@ -35,7 +35,9 @@ class ReleaseViewSet(
     def create(self, request, *args, **kwargs):
         data = ReleaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        release = services.release_create(**data.validated_data)
+        fields = dict(data.validated_data)
+        fields["tenant"] = self.tenant_for_create(fields["tenant"])
+        release = services.release_create(**fields)
         return Response(ReleaseSerializer(release).data, status=201)
 
     @extend_schema(request=ReleaseUpdateInput, responses=ReleaseSerializer)
@@ -78,7 +80,8 @@ class ArtifactViewSet(
     @extend_schema(request=ArtifactUploadInput, responses={201: ArtifactSerializer})
     def create(self, request, *args, **kwargs):
         data = ArtifactUploadInput(data=request.data)
-        data.fields["release"].queryset = scope_for_user(Release.objects.all(), request.user)
+        releases = scope_for_user(Release.objects.all(), request.user, write=True)
+        data.fields["release"].queryset = releases
         data.is_valid(raise_exception=True)
         d = data.validated_data
         artifact = services.artifact_create(
