@@ -3,9 +3,9 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -56,30 +56,3 @@ def api_exception_handler(exc, context):
         body["message"] = str(response.data.get("detail", exc.detail))
     response.data = body
     return response
-
-
-def _is_api(request) -> bool:
-    return not request.path.startswith("/admin/")
-
-
-def json_not_found(request, exception=None):
-    if _is_api(request):
-        return JsonResponse({"code": "NOT_FOUND", "message": _("Not found.")}, status=404)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
-
-
-def json_server_error(request):
-    if _is_api(request):
-        return JsonResponse(
-            {"code": "SERVER_ERROR", "message": _("Internal server error.")},
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
-    from django.views.defaults import server_error
-
-    return server_error(request)
-
-
-def json_bad_request(request, exception=None):
-    return JsonResponse({"code": "BAD_REQUEST", "message": _("Bad request.")}, status=400)

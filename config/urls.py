@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from devices.api.urls import manage_router as devices_manage
 from devices.api.urls import node_urlpatterns as devices_node
@@ -17,14 +18,15 @@ manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/schema/",
+        # YAML or JSON by Accept / ?format=, unlike the JSON-only API.
+        SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation),
+        name="schema",
+    ),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/manage/", include(manage_urlpatterns)),
     path("api/v1/", include([*licensing_node, *devices_node, *releases_node])),
     *licensing_cybersensei,
     *releases_dialects,
 ]
-
-handler400 = "config.exceptions.json_bad_request"
-handler404 = "config.exceptions.json_not_found"
-handler500 = "config.exceptions.json_server_error"

@@ -225,13 +225,9 @@ def session_report(
 # --- Downloads -------------------------------------------------------------------------
 
 
-def artifact_for_download(
-    *, artifact_id, license: License | None = None, by_id_alone: bool = False
-) -> Artifact:
+def artifact_for_download(*, artifact_id, license: License | None = None) -> Artifact:
     """The artifact if the caller may have it: a node whose license covers the release, or
-    anyone for an `open` product. `by_id_alone` is the CyberSensei dialect, whose nodes
-    download with nothing but the random id the check gave them: it never reaches a
-    release restricted to a tenant. Unknown and forbidden look the same (404)."""
+    anyone for an `open` product. Unknown and forbidden look the same (404)."""
     not_found = ApiError("ARTIFACT_NOT_FOUND", _("No such artifact."), 404)
     try:
         artifact_id = uuid.UUID(str(artifact_id))
@@ -246,8 +242,7 @@ def artifact_for_download(
         raise not_found
     release = artifact.release
     if license is None:
-        is_open = release.product.distribution == Product.Distribution.OPEN
-        if not (is_open or by_id_alone) or release.tenant_id:
+        if release.product.distribution != Product.Distribution.OPEN or release.tenant_id:
             raise not_found
         return artifact
     if release.product_id != license.product_id:

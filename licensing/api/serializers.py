@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from ..models import ApiToken, License, Policy, Product, Tenant
-from .base import StrictSerializer
+from .base import INT_MAX, StrictSerializer
 
 
 class ValidateInput(StrictSerializer):
@@ -106,16 +106,24 @@ class LicenseIssueInput(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     updates_until = serializers.DateTimeField(required=False, allow_null=True)
-    max_devices = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    max_validations = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    max_devices = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=INT_MAX
+    )
+    max_validations = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=INT_MAX
+    )
 
 
 class LicenseUpdateInput(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     updates_until = serializers.DateTimeField(required=False, allow_null=True)
-    max_devices = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    max_validations = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    max_devices = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=INT_MAX
+    )
+    max_validations = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=INT_MAX
+    )
 
 
 class LicenseWithKey(LicenseSerializer):

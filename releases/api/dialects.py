@@ -1,6 +1,7 @@
 """The seeds' update routes: thin views over the same services as the canonical API."""
 
 from django.conf import settings
+from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -11,9 +12,10 @@ from config.exceptions import ApiError
 from licensing.api.base import StatusCodeErrorsMixin
 from licensing.api.views import PublicNodeView
 from licensing.codes import Code, message
-from licensing.models import License, Product, Tenant
+from licensing.models import License, Product
 from licensing.services import license_status_code
 
+from ..models import Artifact
 from ..updates import Audience, artifact_for_download, latest_offer
 from .downloads import artifact_response
 from .serializers import (
@@ -33,29 +35,48 @@ class CyberSenseiView(StatusCodeErrorsMixin, PublicNodeView):
         super().initial(request, *args, **kwargs)
 
 
-def _tenant_license(tenant_id, product: str | None) -> License:
-    """The tenant's license the node runs under: its only valid one, or the product's."""
-    licenses = list(
-        License.objects.select_related("tenant", "product").filter(
-            tenant_id=tenant_id, status=License.Status.ACTIVE
-        )
-    )
+def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=None) -> License:
+    """The tenant's license a node runs under: its only valid one, or the product's. An
+    unknown tenant and one without licenses look the same."""
+    licenses = list(License.objects.select_related("tenant", "product").filter(tenant_id=tenant_id))
     if not licenses:
-        if not Tenant.objects.filter(pk=tenant_id).exists():
-            raise ApiError("TENANT_NOT_FOUND", _("Unknown tenant."), 404)
-        raise ApiError(Code.NOT_FOUND, message(Code.NOT_FOUND), 404)
-    if product:
-        licenses = [lic for lic in licenses if lic.product.slug == product]
+        raise ApiError("TENANT_NOT_FOUND", _("Unknown tenant."), 404)
+    if product_slug or product_id:
+        licenses = [
+            lic
+            for lic in licenses
+            if lic.product.slug == product_slug or lic.product_id == product_id
+        ]
         if not licenses:
             raise ApiError(Code.PRODUCT_MISMATCH, message(Code.PRODUCT_MISMATCH), 400)
     codes = {lic.pk: license_status_code(lic) for lic in licenses}
     valid = [lic for lic in licenses if codes[lic.pk] == Code.VALID]
     if not valid:
-        code = codes[licenses[0].pk]
+        code = codes[licenses[0].pk]  # the newest license says why
         raise ApiError(code, message(code), 400)
     if len({lic.product_id for lic in valid}) > 1:
         raise ApiError("PRODUCT_REQUIRED", _("This tenant has several products: name one."), 400)
     return valid[0]
+
+
+# The CyberSensei node downloads with nothing but the `updateId` its check returned, so the
+# id carries, signed, the tenant it was issued to: the download re-checks that tenant's
+# license like any other, and an artifact id alone opens nothing.
+_UPDATE_IDS = signing.Signer(salt="relais.cybersensei.update-id")
+
+
+def update_id_issue(*, artifact_id, tenant_id) -> str:
+    return _UPDATE_IDS.sign(f"{artifact_id}.{tenant_id}")
+
+
+def update_id_artifact(update_id: str):
+    try:
+        artifact_id, tenant_id = _UPDATE_IDS.unsign(update_id).split(".")
+        artifact = Artifact.objects.select_related("release").get(pk=artifact_id)
+    except (signing.BadSignature, ValueError, Artifact.DoesNotExist) as exc:
+        raise ApiError("ARTIFACT_NOT_FOUND", _("No such artifact."), 404) from exc
+    license = _tenant_license(tenant_id, product_id=artifact.release.product_id)
+    return artifact_for_download(artifact_id=artifact.pk, license=license)
 
 
 class CyberSenseiUpdateCheckView(CyberSenseiView):
@@ -66,7 +87,7 @@ class CyberSenseiUpdateCheckView(CyberSenseiView):
         data = CyberSenseiCheckInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        license = _tenant_license(d["tenantId"], d.get("product"))
+        license = _tenant_license(d["tenantId"], product_slug=d.get("product"))
         audience = Audience(
             tenant_id=str(license.tenant_id),
             platform=d.get("platform", ""),
@@ -80,7 +101,11 @@ class CyberSenseiUpdateCheckView(CyberSenseiView):
             "updateAvailable": offer is not None,
             "currentVersion": current,
             "latestVersion": offer.release.version if offer else current,
-            "updateId": offer.artifact.id if offer else None,
+            "updateId": (
+                update_id_issue(artifact_id=offer.artifact.id, tenant_id=license.tenant_id)
+                if offer
+                else None
+            ),
             "changelog": offer.release.notes if offer else None,
             "fileSize": offer.artifact.size if offer else None,
         }
@@ -92,8 +117,7 @@ class CyberSenseiDownloadView(CyberSenseiView):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes, 302: None})
     def get(self, request, update_id):
-        artifact = artifact_for_download(artifact_id=update_id, by_id_alone=True)
-        return artifact_response(request, artifact)
+        return artifact_response(request, update_id_artifact(update_id))
 
 
 class DataShareLatestView(PublicNodeView):

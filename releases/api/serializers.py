@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from licensing.api.base import StrictSerializer
+from licensing.api.base import INT_MAX, StrictSerializer
 from licensing.models import Product, Tenant
 
 from ..models import Artifact, Release, UpdateSession
@@ -39,7 +39,7 @@ class StatusInput(StrictSerializer):
     downloadPercent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     errorMessage = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     fromVersion = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    duration = serializers.IntegerField(min_value=0, required=False)
+    duration = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
     hardwareId = serializers.CharField(max_length=200, required=False)
 
 
@@ -63,7 +63,9 @@ class CyberSenseiCheckOutput(serializers.Serializer):
     updateAvailable = serializers.BooleanField()
     currentVersion = serializers.CharField()
     latestVersion = serializers.CharField()
-    updateId = serializers.UUIDField(allow_null=True)
+    updateId = serializers.CharField(
+        allow_null=True, help_text="Opaque; pass it to /update/download/<updateId>."
+    )
     changelog = serializers.CharField(allow_null=True)
     fileSize = serializers.IntegerField(allow_null=True)
 
@@ -140,7 +142,9 @@ class ArtifactUploadInput(StrictSerializer):
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
     file = serializers.FileField()
     platform = serializers.CharField(max_length=50, required=False, default="any")
-    size = serializers.IntegerField(min_value=0, required=False, help_text="Checked, not trusted.")
+    size = serializers.IntegerField(
+        min_value=0, max_value=2**63 - 1, required=False, help_text="Checked, not trusted."
+    )
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False)
     signature = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -30,14 +30,17 @@ def test_cybersensei_update_available_body(api_client, node):
     license, latest = node
     response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"})
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    update_id = body.pop("updateId")
+    assert body == {
         "updateAvailable": True,
         "currentVersion": "1.0.0",
         "latestVersion": "1.2.0",
-        "updateId": str(latest.artifacts.get().pk),
         "changelog": "- Correctifs de sécurité critiques\n- Nouveaux exercices",
         "fileSize": 3000,
     }
+    # Opaque and signed: it names the artifact and the tenant it was issued to.
+    assert update_id.startswith(f"{latest.artifacts.get().pk}.{license.tenant_id}:")
 
 
 def test_cybersensei_up_to_date_body(api_client, node):
@@ -64,11 +67,30 @@ def test_cybersensei_download_by_update_id(api_client, node):
     assert hashlib.sha256(body).hexdigest() == latest.artifacts.get().sha256
 
 
-def test_cybersensei_never_serves_restricted_releases_by_id(api_client, node):
+def test_cybersensei_download_needs_the_signed_id_and_a_valid_license(api_client, node):
+    license, latest = node
+    artifact = latest.artifacts.get()
+    update_id = api_client.get(
+        CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"}
+    ).json()["updateId"]
+    for forged in (str(artifact.pk), update_id[:-2] + "xx", f"{artifact.pk}.{TenantFactory().pk}"):
+        response = api_client.get(f"/update/download/{forged}")
+        assert response.status_code == 404 and response.json()["statusCode"] == 404
+    License.objects.filter(pk=license.pk).update(status=License.Status.REVOKED)
+    response = api_client.get(f"/update/download/{update_id}")
+    assert response.status_code == 400 and response.json()["code"] == "REVOKED"
+
+
+def test_cybersensei_restricted_release_offered_and_served_to_its_tenant(api_client, node):
     license, _ = node
-    secret = published_release(product=license.product, version="9.0.0", tenant=license.tenant)
-    response = api_client.get(f"/update/download/{secret.artifacts.get().pk}")
-    assert response.status_code == 404 and response.json()["statusCode"] == 404
+    own = published_release(product=license.product, version="9.0.0", tenant=license.tenant)
+    published_release(product=license.product, version="10.0.0", tenant=TenantFactory())
+    body = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"}).json()
+    assert body["latestVersion"] == "9.0.0"
+    response = api_client.get(f"/update/download/{body['updateId']}")
+    assert response.status_code == 200
+    digest = hashlib.sha256(b"".join(response.streaming_content)).hexdigest()
+    assert digest == own.artifacts.get().sha256
 
 
 @pytest.mark.parametrize(
@@ -115,11 +137,18 @@ def test_cybersensei_tenant_with_two_products_names_one(api_client, node):
     assert response.json()["updateAvailable"] is False
 
 
-def test_cybersensei_suspended_license_is_refused(api_client, node):
+def test_cybersensei_suspended_license_says_so(api_client, node):
     license, _ = node
     License.objects.filter(pk=license.pk).update(status=License.Status.SUSPENDED)
-    response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"})
-    assert response.status_code == 404
+    response = api_client.get(
+        CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "statusCode": 400,
+        "message": "Licence suspendue",
+        "code": "SUSPENDED",
+    }
 
 
 @pytest.fixture

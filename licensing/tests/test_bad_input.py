@@ -1,0 +1,68 @@
+"""Bad input of any shape gets JSON with a `code`: never a 500, never an HTML page."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from devices.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_json_nested_too_deeply_is_a_parse_error(api_client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_client.generic(
+        "POST", "/api/v1/licenses/validate", body, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "PARSE_ERROR"
+
+
+@pytest.mark.parametrize("value", [10**20, 2**31, -1])
+def test_out_of_range_integers_are_validation_errors(api_client, value):
+    device = DeviceFactory()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
+    response = api_client.post(
+        "/api/v1/updates/status",
+        {
+            "sessionId": "00000000-0000-4000-8000-000000000000",
+            "status": "FAILED",
+            "duration": value,
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_an_html_accept_header_still_gets_json(api_client):
+    response = api_client.post(
+        "/api/v1/licenses/validate", {}, format="json", HTTP_ACCEPT="text/html"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+
+
+@override_settings(DEBUG=True)
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/update/nothing", "/telemetry-nope"])
+def test_unknown_paths_are_json_even_in_debug(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "NOT_FOUND"
+
+
+def test_admin_keeps_its_html_pages(client):
+    response = client.get("/admin/no-such-page/")
+    assert response.status_code in (302, 404)
+    assert not response.get("Content-Type", "").startswith("application/json")
+
+
+def test_gunicorn_access_log_leaves_query_strings_out():
+    """`GET /api/license/validate?key=…` must not write license keys to the access log."""
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "docker/gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert "%(U)s" in conf.access_log_format
+    for leaky in ("%(r)s", "%(q)s", "%({", "%(a)s"):
+        assert leaky not in conf.access_log_format
