@@ -48,6 +48,8 @@ class Device(TenantOwnedModel):
         ]
         indexes = [
             models.Index(fields=["license", "status"]),
+            # Authentication by license key + hardwareId finds the device by these two.
+            models.Index(fields=["license", "hardware_id"]),
             models.Index(fields=["tenant", "status", "last_seen_at"]),
             models.Index(fields=["product", "app_version"]),
         ]

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,15 +79,21 @@ def device_register(
         raise license_refusal(code)
     with transaction.atomic():
         license = License.objects.select_for_update().get(pk=found.pk)
-        device = Device.objects.filter(
-            tenant_id=license.tenant_id, product_id=license.product_id, hardware_id=hardware_id
-        ).first()
-        if device is not None and device.license_id != license.pk:
+        device = (
+            Device.objects.select_related("license__tenant")
+            .filter(
+                tenant_id=license.tenant_id, product_id=license.product_id, hardware_id=hardware_id
+            )
+            .first()
+        )
+        moving = device is not None and device.license_id != license.pk
+        if moving and device.is_active and license_status_code(device.license) == Code.VALID:
             raise ApiError(
                 "HARDWARE_ID_TAKEN", _("This hardware id is registered with another license."), 409
             )
         created = device is None
-        needs_seat = created or not device.is_active
+        # A new device, a deactivated one, or one leaving a dead license takes a seat here.
+        needs_seat = created or moving or not device.is_active
         if needs_seat and not _seat_available(license):
             raise license_refusal(Code.TOO_MANY_DEVICES)
         if created:
@@ -94,6 +101,7 @@ def device_register(
                 tenant_id=license.tenant_id, product_id=license.product_id, license=license
             )
             device.hardware_id = hardware_id
+        device.license = license
         now = timezone.now()
         for field, value in {
             "name": name,
@@ -107,7 +115,8 @@ def device_register(
         device.status = Device.Status.ACTIVE
         device.deactivated_at = None
         device.last_seen_at = now
-        token = _new_token(device) if created or rotate_token or not device.token_hash else None
+        fresh = created or moving or rotate_token or not device.token_hash
+        token = _new_token(device) if fresh else None
         device.full_clean(validate_unique=False)
         device.save()
         events.publish(
@@ -126,13 +135,22 @@ def _seat_available(license: License) -> bool:
     return used < license.max_devices
 
 
-def device_deactivate(*, device: Device, reason: str = "manual") -> Device:
-    """Free the device's seat; its token stops working until it registers again."""
+def device_deactivate(*, device: Device, reason: str = "manual", silent_before=None) -> Device:
+    """Free the device's seat; its token stops working until it registers again. With
+    `silent_before`, only if the device has still not been seen since then: the sweep
+    must not free a seat that a registration took back a moment ago."""
     with transaction.atomic():
-        device.status = Device.Status.DEACTIVATED
-        device.deactivated_at = timezone.now()
-        device.token_hash = None
-        device.save(update_fields=["status", "deactivated_at", "token_hash"])
+        rows = Device.objects.filter(pk=device.pk, status=Device.Status.ACTIVE)
+        if silent_before is not None:
+            rows = rows.filter(Q(last_seen_at__lt=silent_before) | Q(last_seen_at__isnull=True))
+        now = timezone.now()
+        if not rows.update(status=Device.Status.DEACTIVATED, deactivated_at=now, token_hash=None):
+            return device
+        device.status, device.deactivated_at, device.token_hash = (
+            Device.Status.DEACTIVATED,
+            now,
+            None,
+        )
         events.publish(
             "device.deactivated",
             tenant=device.tenant,
@@ -159,10 +177,10 @@ def device_seats_free_silent(*, license: License | None = None, now=None) -> int
         devices = devices.filter(license=license)
     freed = 0
     for device in devices.iterator():
-        window = device.license.policy.heartbeat_window
-        if device.last_seen_at is None or device.last_seen_at < now - window:
-            device_deactivate(device=device, reason="silent")
-            freed += 1
+        cutoff = now - device.license.policy.heartbeat_window
+        if device.last_seen_at is None or device.last_seen_at < cutoff:
+            device_deactivate(device=device, reason="silent", silent_before=cutoff)
+            freed += device.status == Device.Status.DEACTIVATED
     return freed
 
 

@@ -38,8 +38,9 @@ class UserAdmin(TenantScopedAdmin, DjangoUserAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if user_tenant_id(request.user) is None:
             return fieldsets
-        # Tenant staff manage their colleagues but cannot move them or make superusers.
-        hidden = {"tenant", "is_superuser", "user_permissions"}
+        # Tenant staff manage their colleagues but cannot move them, make superusers or
+        # grant permissions (groups are the platform's: hidden, they stay as they were).
+        hidden = {"tenant", "is_superuser", "user_permissions", "groups"}
         return [
             (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in fieldsets

@@ -1,8 +1,10 @@
 """The published releases of a product, as plain data, cached.
 
 The update check reads only this (plus the device it authenticated), so its cost does not
-grow with the fleet. One SQL query builds it; any change to a release or an artifact
-deletes it after commit; a TTL bounds staleness should a delete be missed.
+grow with the fleet. One SQL query builds it. Entries are keyed by a generation number
+that any change to a release or an artifact bumps after commit: a reader that built a
+list from the old rows can only store it under the old generation, where nobody looks.
+A TTL bounds the rest.
 """
 
 from dataclasses import dataclass, field
@@ -42,8 +44,12 @@ class CatalogueRelease:
         return parse_version(self.version)
 
 
-def _key(product_id) -> str:
-    return f"relais:catalogue:{product_id}"
+def _generation_key(product_id) -> str:
+    return f"relais:catalogue-gen:{product_id}"
+
+
+def _key(product_id, generation) -> str:
+    return f"relais:catalogue:{product_id}:{generation}"
 
 
 def catalogue_build(product_id) -> list[CatalogueRelease]:
@@ -86,12 +92,22 @@ def catalogue_build(product_id) -> list[CatalogueRelease]:
 
 def catalogue_for_product(product_id) -> list[CatalogueRelease]:
     """Newest first."""
-    found = cache.get(_key(product_id))
+    generation = cache.get(_generation_key(product_id), 0)
+    found = cache.get(_key(product_id, generation))
     if found is None:
         found = catalogue_build(product_id)
-        cache.set(_key(product_id), found, settings.RELAIS_CATALOGUE_CACHE_SECONDS)
+        cache.set(_key(product_id, generation), found, settings.RELAIS_CATALOGUE_CACHE_SECONDS)
     return found
 
 
+def _bump(product_id) -> None:
+    key = _generation_key(product_id)
+    cache.add(key, 0, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=None)
+
+
 def catalogue_invalidate(product_id) -> None:
-    transaction.on_commit(lambda: cache.delete(_key(product_id)))
+    transaction.on_commit(lambda: _bump(product_id))

@@ -7,6 +7,7 @@ import os
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.exceptions import ApiError
 from config.services import model_update
@@ -76,6 +77,7 @@ def release_update(*, release: Release, **changes) -> Release:
 
 @transaction.atomic
 def release_publish(*, release: Release) -> Release:
+    release.status = Release.objects.select_for_update().get(pk=release.pk).status
     if release.status == Release.Status.PUBLISHED:
         return release
     if not release.artifacts.exists():
@@ -120,6 +122,13 @@ def _digest(file) -> _Digest:
     return digest
 
 
+def _refuse_unless_draft(status: str) -> None:
+    if status != Release.Status.DRAFT:
+        raise ApiError(
+            "RELEASE_NOT_DRAFT", _("Artifacts can only be added to a draft release."), 409
+        )
+
+
 def artifact_create(
     *,
     release: Release,
@@ -134,8 +143,7 @@ def artifact_create(
     record it. Size and hashes are the server's own; a declared size or sha256 that does
     not match refuses the upload. A failure leaves neither a row nor a file behind."""
     validate_platform(platform)
-    if release.status != Release.Status.DRAFT:
-        raise ApiError("RELEASE_NOT_DRAFT", "Artifacts can only be added to a draft release.", 409)
+    _refuse_unless_draft(release.status)
     if Artifact.objects.filter(release=release, platform=platform).exists():
         raise ApiError("ARTIFACT_EXISTS", f"This release already has a {platform} artifact.", 409)
     filename = os.path.basename(filename or getattr(file, "name", "") or "artifact.bin")
@@ -162,6 +170,9 @@ def artifact_create(
     name = default_storage.save(artifact_upload_to(artifact, filename), file)
     try:
         with transaction.atomic():
+            # The release row is locked, as by release_publish: an upload that outlasts a
+            # publish cannot slip an artifact into the published release.
+            _refuse_unless_draft(Release.objects.select_for_update().get(pk=release.pk).status)
             artifact.file.name = name
             artifact.full_clean()
             artifact.save()

@@ -116,16 +116,18 @@ _RANK = {S.PENDING: 0, S.DOWNLOADING: 1, S.DOWNLOADED: 2, S.INSTALLING: 3, S.COM
 _TERMINAL = {S.COMPLETED, S.FAILED, S.ROLLED_BACK}
 
 
-def transition_allowed(current: str, new: str) -> bool:
+def transition_allowed(current: str, new: str, percent: int | None = None) -> bool:
     """Forward along PENDING → DOWNLOADING → DOWNLOADED → INSTALLING → COMPLETED (steps may be
     skipped, a repeat is a progress report), FAILED from any unfinished state, a retry from
-    FAILED back to DOWNLOADING, ROLLED_BACK after INSTALLING or COMPLETED."""
+    FAILED back to DOWNLOADING at 0 % (a late progress report of the failed attempt, which
+    the CRM client sends without waiting, must not erase the failure), ROLLED_BACK after
+    INSTALLING or COMPLETED."""
     if new == S.FAILED:
         return current not in (S.COMPLETED, S.ROLLED_BACK)
     if new == S.ROLLED_BACK:
         return current in (S.INSTALLING, S.COMPLETED)
     if current == S.FAILED:
-        return new in (S.DOWNLOADING, S.PENDING)
+        return new == S.PENDING or (new == S.DOWNLOADING and not percent)
     if current in _TERMINAL:
         return current == new == S.COMPLETED
     return _RANK[new] >= _RANK[current]
@@ -144,8 +146,15 @@ def _session_target(license: License, device: Device | None, sid: uuid.UUID):
     candidates = [device] if device else list(license.devices.filter(status=Device.Status.ACTIVE))
     for entry in catalogue_for_product(license.product_id):
         for candidate in candidates:
-            if session_id(candidate.pk, entry.id) == sid:
-                return candidate, Release.objects.get(pk=entry.id)
+            if session_id(candidate.pk, entry.id) != sid:
+                continue
+            candidate.license = license
+            audience = device_audience(candidate)
+            # Only a release the device could have been offered opens a session.
+            if _eligible(entry, audience) and pick_artifact(entry, audience.platform):
+                release = Release.objects.filter(pk=entry.id).first()
+                if release is not None:
+                    return candidate, release
     raise ApiError("UNKNOWN_SESSION", _("No update session with this id for this device."), 404)
 
 
@@ -178,7 +187,7 @@ def session_report(
                 },
             )
             row = UpdateSession.objects.select_for_update().get(pk=row.pk)
-        if not transition_allowed(row.status, status):
+        if not transition_allowed(row.status, status, percent):
             raise ApiError(
                 "INVALID_TRANSITION",
                 _("Cannot go from %(current)s to %(new)s.")
@@ -204,6 +213,8 @@ def session_report(
         if status == S.COMPLETED:
             row.completed_at = now
             device_set_version(device=device, version=row.to_version)
+        if status == S.ROLLED_BACK and previous == S.COMPLETED and row.from_version:
+            device_set_version(device=device, version=row.from_version)
         row.save()
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)
         if status != previous:

@@ -132,3 +132,27 @@ def test_a_full_license_reclaims_silent_seats_at_registration():
     license = LicenseFactory(policy=policy, max_devices=1)
     DeviceFactory(license=license, last_seen_at=timezone.now() - timedelta(hours=2))
     assert _register(license, "new").created
+
+
+def test_a_device_moves_to_a_new_license_when_its_old_one_is_dead(license):
+    from licensing.services import license_revoke
+
+    device = _register(license, "pc").device
+    renewal = LicenseFactory(tenant=license.tenant, policy=license.policy)
+    license_revoke(license=license)
+    moved = _register(renewal, "pc")
+    assert moved.device.pk == device.pk and moved.token  # same device, new credentials
+    device.refresh_from_db()
+    assert device.license == renewal and device.status == "active"
+
+
+def test_the_sweep_spares_a_device_that_came_back_meanwhile(license):
+    policy = PolicyFactory(heartbeat_window=timedelta(hours=1))
+    device = DeviceFactory(
+        license=LicenseFactory(policy=policy), last_seen_at=timezone.now() - timedelta(hours=2)
+    )
+    stale = Device.objects.get(pk=device.pk)  # what the sweep read…
+    Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())  # …then it registers
+    cutoff = timezone.now() - timedelta(hours=1)
+    services.device_deactivate(device=stale, reason="silent", silent_before=cutoff)
+    assert Device.objects.get(pk=device.pk).status == "active"

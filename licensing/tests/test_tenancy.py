@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from config.urls import MANAGE_ROUTERS
 from licensing.tenancy import holds_tenant_data
-from licensing.tests.factories import TenantFactory
+from licensing.tests.factories import TenantFactory, UserFactory
 from licensing.tests.tenancy import (
     assert_admin_isolated,
     assert_api_isolated,
@@ -211,3 +211,33 @@ def test_vendor_wide_models_are_read_only_for_tenant_staff(client):
     client.post(f"/admin/licensing/product/{product.pk}/change/", {"distribution": "open"})
     product.refresh_from_db()
     assert product.distribution == "licensed"
+
+
+def test_tenant_staff_editing_a_colleague_keeps_their_groups(client):
+    from licensing.models import User
+    from licensing.roles import tenant_staff_group
+
+    tenant = TenantFactory()
+    colleague = UserFactory(tenant=tenant, username="colleague")
+    assert colleague.groups.filter(pk=tenant_staff_group().pk).exists()
+    client.force_login(staff_of(tenant, User))
+    page = client.get(f"/admin/licensing/user/{colleague.pk}/change/")
+    assert "groups" not in page.context["adminform"].form.fields
+    response = client.post(
+        f"/admin/licensing/user/{colleague.pk}/change/",
+        {
+            "username": "colleague",
+            "first_name": "Col",
+            "last_name": "",
+            "email": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    colleague.refresh_from_db()
+    assert colleague.first_name == "Col" and colleague.groups.count() == 1

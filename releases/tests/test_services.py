@@ -51,7 +51,7 @@ def test_artifact_hashes_are_computed_by_the_server():
     ("declared", "code"),
     [({"declared_size": 3}, "SIZE_MISMATCH"), ({"declared_sha256": "0" * 64}, "CHECKSUM_MISMATCH")],
 )
-def test_a_lying_upload_leaves_nothing_behind(declared, code):
+def test_a_lying_upload_leaves_nothing_behind(declared, code, local_storage):
     release = ReleaseFactory()
     with pytest.raises(ApiError) as refused:
         services.artifact_create(
@@ -147,3 +147,15 @@ def test_a_large_upload_is_hashed_and_stored_without_holding_it_in_memory(reques
         upload.close()
     assert artifact.size == size
     assert peak < 48 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_an_upload_that_outlasts_a_publish_is_refused_and_cleaned_up(local_storage):
+    stale = ReleaseFactory()  # the upload read the release while it was a draft…
+    services.artifact_create(release=Release.objects.get(pk=stale.pk), file=ContentFile(b"a"))
+    services.release_publish(release=Release.objects.get(pk=stale.pk))  # …then it was published
+    with pytest.raises(ApiError) as refused:
+        services.artifact_create(release=stale, file=ContentFile(b"late"), platform="linux-x86_64")
+    assert refused.value.code == "RELEASE_NOT_DRAFT"
+    assert Artifact.objects.filter(release=stale).count() == 1
+    prefix = f"artifacts/{stale.product.slug}/{stale.version}"
+    assert len(_stored_files(prefix)) == 1

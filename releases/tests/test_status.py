@@ -53,8 +53,19 @@ def test_failed_keeps_the_error_and_can_be_retried(setup):
     )
     assert response.json()["error"] == "Checksum mismatch - download corrupted"
     assert Device.objects.get(pk=device.pk).app_version == "1.0.0"
-    assert _report(client, session, "DOWNLOADING").status_code == 200
-    assert UpdateSession.objects.count() == 1
+    late = _report(client, session, "DOWNLOADING", downloadPercent=40)  # the failed attempt's
+    assert late.status_code == 409
+    assert UpdateSession.objects.get().error == "Checksum mismatch - download corrupted"
+    assert _report(client, session, "DOWNLOADING", downloadPercent=0).status_code == 200  # retry
+    assert UpdateSession.objects.count() == 1 and UpdateSession.objects.get().error == ""
+
+
+def test_rolled_back_puts_the_device_back_on_its_version(setup):
+    client, device, session = setup
+    _report(client, session, "COMPLETED", fromVersion="1.0.0")
+    assert Device.objects.get(pk=device.pk).app_version == "1.1.0"
+    assert _report(client, session, "ROLLED_BACK").status_code == 200
+    assert Device.objects.get(pk=device.pk).app_version == "1.0.0"
 
 
 def test_invalid_transitions_are_refused_with_a_code(setup):
@@ -75,6 +86,7 @@ def test_invalid_transitions_are_refused_with_a_code(setup):
         ("DOWNLOADING", "DOWNLOADING", True),
         ("DOWNLOADED", "DOWNLOADING", False),
         ("FAILED", "DOWNLOADING", True),
+        ("FAILED", "DOWNLOADED", False),
         ("FAILED", "COMPLETED", False),
         ("COMPLETED", "COMPLETED", True),
         ("ROLLED_BACK", "DOWNLOADING", False),
@@ -89,11 +101,29 @@ def test_unknown_and_foreign_sessions(setup):
     client, _, session = setup
     response = _report(client, str(uuid.uuid4()), "DOWNLOADING")
     assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_SESSION"
-    stranger = DeviceFactory()
+    # A device of the same product, another tenant: the session is not its own.
+    stranger = DeviceFactory(license__policy__product=Device.objects.get().product)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {stranger.token}")
     response = _report(client, session, "DOWNLOADING")
     assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_SESSION"
     assert not UpdateSession.objects.exists()
+
+
+def test_a_session_for_a_release_the_device_may_not_have_is_unknown(
+    setup, django_capture_on_commit_callbacks
+):
+    from licensing.tests.factories import TenantFactory
+    from releases.updates import session_id
+
+    client, device, _ = setup
+    with django_capture_on_commit_callbacks(execute=True):  # in the catalogue, as in life
+        foreign = published_release(product=device.product, version="7.0.0", tenant=TenantFactory())
+    forged = session_id(device.pk, foreign.pk)  # well-formed, but never offered to it
+    for auth in (device.token, device.license.key):
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {auth}")
+        response = _report(client, forged, "COMPLETED")
+        assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_SESSION"
+    assert Device.objects.get(pk=device.pk).app_version == "1.0.0"
 
 
 def test_license_key_alone_is_enough_the_session_names_the_device(setup):

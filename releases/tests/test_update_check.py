@@ -246,3 +246,19 @@ def test_catalogue_is_invalidated_on_publish_and_yank(
     with django_capture_on_commit_callbacks(execute=True):
         release_yank(release=Release.objects.get(version="1.2.0", product=product))
     assert _check(api_client, device).json()["version"] == first.version
+
+
+def test_a_catalogue_built_before_a_change_is_never_served_after_it(product, device):
+    """The race: a reader builds from the old rows, the yank commits, the reader stores."""
+    from django.core.cache import cache
+
+    from releases import catalogue
+
+    release = published_release(product=product, version="1.1.0")
+    cache.clear()
+    stale = catalogue.catalogue_build(product.pk)  # read before the yank…
+    generation = cache.get(catalogue._generation_key(product.pk), 0)
+    release_yank(release=release)
+    catalogue._bump(product.pk)  # …which commits and invalidates…
+    cache.set(catalogue._key(product.pk, generation), stale)  # …then the reader stores
+    assert [r.version for r in catalogue.catalogue_for_product(product.pk)] == []
