@@ -1,9 +1,11 @@
 import django_filters
 
+from licensing.tenancy import TenantScopedFilterSet
+
 from .models import Device
 
 
-class DeviceFilter(django_filters.FilterSet):
+class DeviceFilter(TenantScopedFilterSet):
     version = django_filters.CharFilter(field_name="app_version")
     last_seen_before = django_filters.IsoDateTimeFilter(
         field_name="last_seen_at", lookup_expr="lte"

@@ -1,27 +1,28 @@
 import django_filters
 
 from .models import License, Policy, Product, Tenant
+from .tenancy import TenantScopedFilterSet
 
 
-class TenantFilter(django_filters.FilterSet):
+class TenantFilter(TenantScopedFilterSet):
     class Meta:
         model = Tenant
         fields = ["slug", "is_active"]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(TenantScopedFilterSet):
     class Meta:
         model = Product
         fields = ["slug", "distribution"]
 
 
-class PolicyFilter(django_filters.FilterSet):
+class PolicyFilter(TenantScopedFilterSet):
     class Meta:
         model = Policy
         fields = ["product"]
 
 
-class LicenseFilter(django_filters.FilterSet):
+class LicenseFilter(TenantScopedFilterSet):
     expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lte")
     expires_after = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="gte")
 

@@ -9,6 +9,7 @@ them. Admins inherit `TenantScopedAdmin`, API viewsets `TenantScopedViewSetMixin
 user without a tenant) see everything; tenant staff see only their tenant's rows.
 """
 
+import django_filters
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
@@ -132,6 +133,18 @@ class TenantScopedViewSetMixin:
         from licensing.models import Tenant
 
         return Tenant.objects.get(pk=tenant_id)
+
+
+class TenantScopedFilterSet(django_filters.FilterSet):
+    """django-filter: choices of foreign-key filters are scoped too, so an id of another
+    tenant's row is refused like one that does not exist."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        for field in self.form.fields.values():
+            if hasattr(field, "queryset") and field.queryset is not None:
+                field.queryset = scope_for_user(field.queryset, user)
 
 
 def _has_tenant_field(model) -> bool:

@@ -1,9 +1,11 @@
 import django_filters
 
+from licensing.tenancy import TenantScopedFilterSet
+
 from .models import Artifact, Release, UpdateSession
 
 
-class ReleaseFilter(django_filters.FilterSet):
+class ReleaseFilter(TenantScopedFilterSet):
     product = django_filters.CharFilter(field_name="product__slug")
 
     class Meta:
@@ -11,13 +13,13 @@ class ReleaseFilter(django_filters.FilterSet):
         fields = ["product", "version", "channel", "status", "is_mandatory", "tenant"]
 
 
-class ArtifactFilter(django_filters.FilterSet):
+class ArtifactFilter(TenantScopedFilterSet):
     class Meta:
         model = Artifact
         fields = ["release", "platform"]
 
 
-class UpdateSessionFilter(django_filters.FilterSet):
+class UpdateSessionFilter(TenantScopedFilterSet):
     class Meta:
         model = UpdateSession
         fields = ["device", "release", "status"]

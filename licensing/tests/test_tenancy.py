@@ -241,3 +241,19 @@ def test_tenant_staff_editing_a_colleague_keeps_their_groups(client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     colleague.refresh_from_db()
     assert colleague.first_name == "Col" and colleague.groups.count() == 1
+
+
+def test_filters_refuse_another_tenants_ids_like_unknown_ones():
+    from devices.models import Device
+    from devices.tests.factories import DeviceFactory
+
+    tenant, other = TenantFactory(), TenantFactory()
+    DeviceFactory(license__tenant=tenant)
+    theirs = DeviceFactory(license__tenant=other)
+    api = APIClient()
+    api.force_authenticate(staff_of(tenant, Device))
+    unknown = api.get(
+        "/api/v1/manage/devices/", {"license": "00000000-0000-4000-8000-000000000000"}
+    )
+    foreign = api.get("/api/v1/manage/devices/", {"license": str(theirs.license_id)})
+    assert unknown.status_code == foreign.status_code == 400
