@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from licensing.tenancy import TenantOwnedModel
 
 
+class Channel(models.TextChoices):
+    """Inclusive: a beta device also gets stable releases (see platforms.channels_seen_by)."""
+
+    STABLE = "stable", _("Stable")
+    BETA = "beta", _("Beta")
+    ALPHA = "alpha", _("Alpha")
+
+
 class Device(TenantOwnedModel):
     """An installation holding a seat of a license (an activation)."""
 
@@ -14,10 +22,7 @@ class Device(TenantOwnedModel):
         ACTIVE = "active", _("Active")
         DEACTIVATED = "deactivated", _("Deactivated")
 
-    class Channel(models.TextChoices):
-        STABLE = "stable", _("Stable")
-        BETA = "beta", _("Beta")
-        ALPHA = "alpha", _("Alpha")
+    Channel = Channel
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     license = models.ForeignKey(

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from devices.models import Channel
 from licensing.tenancy import TenantQuerySet
 
 from .versions import parse_version
@@ -16,10 +17,7 @@ class Release(models.Model):
         PUBLISHED = "published", _("Published")
         YANKED = "yanked", _("Yanked")
 
-    class Channel(models.TextChoices):
-        STABLE = "stable", _("Stable")
-        BETA = "beta", _("Beta")
-        ALPHA = "alpha", _("Alpha")
+    Channel = Channel
 
     # Random: the CyberSensei dialect hands artifact and release ids out as `updateId`.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
