@@ -1,7 +1,6 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from licensing.tests.factories import LicenseFactory, TenantFactory, UserFactory
@@ -9,9 +8,11 @@ from licensing.tests.factories import LicenseFactory, TenantFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    cache.clear()
+    from releases.tests.factories import forget_caches
+
+    forget_caches()
     yield
-    cache.clear()
+    forget_caches()
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ It recreates the PostgreSQL database (name must contain "bench"), migrates, seed
 product, unlimited policy and license, N devices and M published releases (1.1.0 to 1.M.0, one
 small artifact each), starts gunicorn with the production settings, then loads each endpoint
 in turn from a separate process: `--concurrency` threads on keep-alive http.client connections,
-`--warmup` s unmeasured, then every request's latency for `--duration` s. Gunicorn is stopped
-at the end, on error and on Ctrl-C. Env: DATABASE_URL (default postgres://postgres@127.0.0.1:
-5432/relais_bench; append ?conn_max_age=60 for persistent connections), REDIS_URL (db 15).
+`--warmup` s unmeasured, then every request's latency for `--duration` s; it also reads the
+gunicorn workers' CPU time per request, steadier than wall time on a shared host. Gunicorn is
+stopped at the end, on error and on Ctrl-C. Env: DATABASE_URL (default postgres://postgres@
+127.0.0.1:5432/relais_bench), REDIS_URL (default redis://127.0.0.1:6379/15), and whatever the
+settings read (DJANGO_CONN_MAX_AGE...) passes through to gunicorn.
 """
 
 import argparse
@@ -103,11 +105,22 @@ def drive(server, port, path, tokens, args):
     """Run `load` in a fresh process (spawned: nothing of Django's state inherited); add the
     workers' CPU time per request, less sensitive than wall time to other work on the host."""
     cpu = server_cpu(server)
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
+    ignore_ctrl_c = (signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    with multiprocessing.get_context("spawn").Pool(1, signal.signal, ignore_ctrl_c) as pool:
         job = (port, path, tokens, args.concurrency, args.warmup, args.duration)
         result = pool.apply_async(load, job).get(timeout=args.warmup + args.duration + 60)
     result["cpu_ms"] = (server_cpu(server) - cpu) * 1000 / max(result["total"], 1)
     return result
+
+
+def merge(parts):
+    """One endpoint's figures over several rounds."""
+    merged = {key: sum((part[key] for part in parts), []) for key in ("latencies", "samples")}
+    merged["latencies"].sort()
+    for key in ("errors", "unexpected"):
+        merged[key] = sum(part[key] for part in parts)
+    merged["cpu_ms"] = sum(p["cpu_ms"] * p["total"] for p in parts) / sum(p["total"] for p in parts)
+    return merged
 
 
 def recreate_database(url):
@@ -161,14 +174,13 @@ def seed(devices, releases, sample):
 
 def count_queries(product, token):
     """SQL of one check on a cold catalogue, one on a warm one, and one ping (in-process)."""
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from releases.catalogue import _key
+    from releases.catalogue import catalogue_invalidate
 
-    cache.delete(_key(product.pk))
+    catalogue_invalidate(product.pk)  # autocommit: runs at once
     client, counts = Client(HTTP_AUTHORIZATION=f"Bearer {token}"), {}
     for label, path in (("check cold", CHECK), ("check warm", CHECK), ("ping", PING)):
         with CaptureQueriesContext(connection) as captured:
@@ -198,7 +210,8 @@ def start_server(args):
         except OSError:
             pass
         time.sleep(0.2)
-    server.kill()
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGKILL)
     raise RuntimeError(f"gunicorn not healthy within 30 s (exit code {server.poll()})")
 
 
@@ -216,7 +229,8 @@ def report(args, results, queries):
     figures = {}
     for name, result in results.items():
         ordered = result["latencies"]
-        rps, p50, cpu = len(ordered) / args.duration, percentile(ordered, 0.5), result["cpu_ms"]
+        rps = len(ordered) / args.duration / args.rounds
+        p50, cpu = percentile(ordered, 0.5), result["cpu_ms"]
         figures[name] = rps, p50, cpu
         print(
             f"{name:5} requests={len(ordered):6d} errors={result['errors']} req/s={rps:7.1f} "
@@ -238,9 +252,10 @@ def report(args, results, queries):
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+        pass
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=Formatter)
     add = parser.add_argument
     add("--devices", type=int, default=10_000, help="devices seeded (N)")
     add("--releases", type=int, default=50, help="published releases (M), 1.1.0 to 1.M.0")
@@ -248,6 +263,7 @@ def main():
     add("--warmup", type=float, default=2, help="unmeasured seconds before each endpoint")
     add("--concurrency", type=int, default=8, help="client threads, one connection each")
     add("--sample", type=int, default=1000, help="random devices whose tokens are used")
+    add("--rounds", type=int, default=1, help="alternations check, ping; figures over all")
     add("--workers", type=int, default=2, help="gunicorn workers (gthread)")
     add("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
@@ -274,17 +290,24 @@ def main():
         queries = count_queries(product, tokens[0])
         from django.db import connections
 
+        db = connections["default"].settings_dict
         connections.close_all()
         server, port, flags = start_server(args)
         load_before = os.getloadavg()[0]
-        results = {name: drive(server, port, p, tokens, args) for name, p in PATHS.items()}
+        results = {name: [] for name in PATHS}
+        for _ in range(args.rounds):  # check, ping, check, ping...: spreads bursts of other work
+            for name, path in PATHS.items():
+                results[name].append(drive(server, port, path, tokens, args))
+        results = {name: merge(parts) for name, parts in results.items()}
         print(
             f"\nmachine: nproc={os.cpu_count()}, python {sys.version.split()[0]}, 1-min load"
             f" average {load_before:.2f} before and {os.getloadavg()[0]:.2f} after the load\n"
-            f"gunicorn {flags}; DATABASE_URL={os.environ['DATABASE_URL']}\n"
+            f"gunicorn {flags}; {os.environ['DATABASE_URL']} CONN_MAX_AGE={db['CONN_MAX_AGE']}"
+            f" CONN_HEALTH_CHECKS={db['CONN_HEALTH_CHECKS']}; {os.environ['REDIS_URL']}\n"
             f"seed: N={args.devices} devices, M={args.releases} releases in {t2 - t1:.1f} s"
             f" (migrate {t1 - t0:.1f} s); tokens of {len(tokens)} devices in use\n"
             f"load: {args.concurrency} threads, warm-up {args.warmup} s, measured {args.duration} s"
+            f" per endpoint and round, {args.rounds} round(s)"
         )
         return report(args, results, queries)
     finally:
@@ -298,4 +321,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("interrupted: gunicorn stopped")

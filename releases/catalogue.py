@@ -5,11 +5,17 @@ grow with the fleet. One SQL query builds it. Entries are keyed by a generation 
 that any change to a release or an artifact bumps after commit: a reader that built a
 list from the old rows can only store it under the old generation, where nobody looks.
 A TTL bounds the rest.
+
+Each worker process also keeps the lists it used, with their generation: a check then
+reads the small generation number from the shared cache and, when it has not moved,
+nothing else (no large GET, no unpickling per request).
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import semver
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -37,11 +43,8 @@ class CatalogueRelease:
     is_mandatory: bool
     published_at: datetime
     tenant_id: str | None
+    semver: semver.Version  # parsed once, when the catalogue is built
     artifacts: dict[str, CatalogueArtifact] = field(default_factory=dict)
-
-    @property
-    def semver(self):
-        return parse_version(self.version)
 
 
 def _generation_key(product_id) -> str:
@@ -77,6 +80,7 @@ def catalogue_build(product_id) -> list[CatalogueRelease]:
                 is_mandatory=r.is_mandatory,
                 published_at=r.published_at,
                 tenant_id=str(r.tenant_id) if r.tenant_id else None,
+                semver=parse_version(r.version),
             ),
         )
         entry.artifacts[artifact.platform] = CatalogueArtifact(
@@ -90,13 +94,22 @@ def catalogue_build(product_id) -> list[CatalogueRelease]:
     return sorted(releases.values(), key=lambda r: r.semver, reverse=True)
 
 
+# product id → (generation, monotonic time stored, catalogue), per worker process.
+_memo: dict = {}
+
+
 def catalogue_for_product(product_id) -> list[CatalogueRelease]:
     """Newest first."""
     generation = cache.get(_generation_key(product_id), 0)
+    ttl = settings.RELAIS_CATALOGUE_CACHE_SECONDS
+    memo = _memo.get(product_id)
+    if memo and memo[0] == generation and time.monotonic() - memo[1] < ttl:
+        return memo[2]
     found = cache.get(_key(product_id, generation))
     if found is None:
         found = catalogue_build(product_id)
-        cache.set(_key(product_id, generation), found, settings.RELAIS_CATALOGUE_CACHE_SECONDS)
+        cache.set(_key(product_id, generation), found, ttl)
+    _memo[product_id] = (generation, time.monotonic(), found)
     return found
 
 

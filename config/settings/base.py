@@ -75,7 +75,8 @@ TEMPLATES = [
 # DATABASE_URL, e.g. postgres://relais@db:5432/relais; default SQLite under var/.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'relais.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Off by default: on, it sends a `SELECT 1` before every request's first query.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the Celery worker use the file at the same time.
     DATABASES["default"]["OPTIONS"] = {

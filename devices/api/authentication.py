@@ -59,9 +59,10 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         if not token or not token.startswith("dvt_"):
             return None
 
-        device = _devices().filter(token_hash=secret_hash(token)).first()
-        if device is None:
-            raise license_refusal(Code.DEVICE_NOT_ACTIVATED)
+        try:  # get(), not first(): no ORDER BY on a unique column
+            device = _devices().get(token_hash=secret_hash(token))
+        except Device.DoesNotExist:
+            raise license_refusal(Code.DEVICE_NOT_ACTIVATED) from None
         return _admit_device(device)
 
     def authenticate_header(self, request):
@@ -88,7 +89,8 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
         key_hash = secret_hash(license_key_normalize(key))
         device = None
         if hardware_id:
-            device = _devices().filter(license__key_hash=key_hash, hardware_id=hardware_id).first()
+            found = _devices().filter(license__key_hash=key_hash, hardware_id=hardware_id)[:1]
+            device = next(iter(found), None)
         if device is None:
             known = license_by_key(key=key)
             raise license_refusal(Code.DEVICE_NOT_ACTIVATED if known else Code.NOT_FOUND)

@@ -12,6 +12,7 @@ from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput
 
 
 def offer_body(request, offer, device_id) -> dict:
+    """The response, as a plain dict of JSON types (a hot path: no serializer pass)."""
     release, artifact = offer.release, offer.artifact
     url = reverse("update-download", args=[artifact.id])
     return {
@@ -23,11 +24,11 @@ def offer_body(request, offer, device_id) -> dict:
         "sha512": artifact.sha512,
         "size": artifact.size,
         "releaseNotes": release.notes,
-        "sessionId": session_id(device_id, release.id),
+        "sessionId": str(session_id(device_id, release.id)),
         "releaseId": release.id,
         "artifactId": artifact.id,
         "channel": release.channel,
-        "publishedAt": release.published_at,
+        "publishedAt": release.published_at.isoformat().replace("+00:00", "Z"),
     }
 
 
@@ -50,7 +51,7 @@ class UpdateCheckView(NodeView):
         )
         if offer is None:
             return Response({"updateAvailable": False})
-        return Response(CheckOutput(offer_body(request, offer, device.pk)).data)
+        return Response(offer_body(request, offer, device.pk))
 
 
 class UpdateStatusView(NodeView):

@@ -36,6 +36,17 @@ def published_release(
     return release_publish(release=release)
 
 
+def forget_caches() -> None:
+    """Empty the shared cache and this process's memo of catalogues: the invalidation a
+    non-transactional test cannot get from on_commit."""
+    from django.core.cache import cache
+
+    from releases import catalogue
+
+    cache.clear()
+    catalogue._memo.clear()
+
+
 def content_sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 

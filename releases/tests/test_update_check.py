@@ -7,7 +7,7 @@ from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory, TenantFactory
 from releases.models import Release, UpdateSession
 from releases.services import release_yank
-from releases.tests.factories import published_release
+from releases.tests.factories import forget_caches, published_release
 from releases.updates import session_id
 
 pytestmark = pytest.mark.django_db
@@ -193,9 +193,7 @@ def test_budget_cold_cache_two_queries(
     api_client, product, device, django_assert_num_queries, auth
 ):
     _many(product, device)
-    from django.core.cache import cache
-
-    cache.clear()
+    forget_caches()
     if auth == "token":
         api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
         params = {"version": "1.0.0"}
@@ -221,15 +219,13 @@ def test_budget_does_not_grow_with_releases_or_devices(
     api_client, product, device, django_assert_num_queries
 ):
     _many(product, device, releases=5, devices=5)
-    from django.core.cache import cache
-
-    cache.clear()
+    forget_caches()
     with django_assert_num_queries(2):
         _check(api_client, device)
     _many(product, device, releases=0, devices=50)
     for i in range(40):
         published_release(product=product, version=f"2.{i}.0")
-    cache.clear()
+    forget_caches()
     with django_assert_num_queries(2):
         assert _check(api_client, device).json()["version"] == "2.39.0"
 
@@ -255,10 +251,24 @@ def test_a_catalogue_built_before_a_change_is_never_served_after_it(product, dev
     from releases import catalogue
 
     release = published_release(product=product, version="1.1.0")
-    cache.clear()
+    forget_caches()
     stale = catalogue.catalogue_build(product.pk)  # read before the yank…
     generation = cache.get(catalogue._generation_key(product.pk), 0)
     release_yank(release=release)
     catalogue._bump(product.pk)  # …which commits and invalidates…
     cache.set(catalogue._key(product.pk, generation), stale)  # …then the reader stores
     assert [r.version for r in catalogue.catalogue_for_product(product.pk)] == []
+
+
+def test_each_worker_memo_follows_the_generation(product, device, django_assert_num_queries):
+    """A warm worker reads only the generation number; a change anywhere moves it."""
+    from releases import catalogue
+
+    published_release(product=product, version="1.1.0")
+    assert [r.version for r in catalogue.catalogue_for_product(product.pk)] == ["1.1.0"]
+    with django_assert_num_queries(0):
+        catalogue.catalogue_for_product(product.pk)
+    published_release(product=product, version="1.2.0")
+    catalogue._bump(product.pk)  # what on_commit does in another process
+    versions = [r.version for r in catalogue.catalogue_for_product(product.pk)]
+    assert versions == ["1.2.0", "1.1.0"]
