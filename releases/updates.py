@@ -3,6 +3,7 @@ by the canonical API and the seeds' dialects."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,7 +42,7 @@ class Audience:
     tenant_id: str | None  # None: anonymous, sees only unrestricted releases
     channel: str = "stable"
     platform: str = ""
-    updates_until: object = None  # datetime | None
+    updates_until: datetime | None = None
 
 
 def pick_artifact(release: CatalogueRelease, platform: str) -> CatalogueArtifact | None:

@@ -13,3 +13,6 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the end-to-end tests' Celery worker reads the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+
+# SQLite, the file cache and the filesystem broker live here: a fresh clone has no var/.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
