@@ -1,6 +1,6 @@
 """Management API of the licensing domain (`/api/v1/manage/`)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,6 +9,7 @@ from .. import services
 from ..filters import LicenseFilter, PolicyFilter, ProductFilter, TenantFilter
 from ..models import License, Policy, Product, Tenant
 from ..tenancy import TenantScopedViewSetMixin
+from .base import ServiceWritesMixin
 from .serializers import (
     LicenseIssueInput,
     LicenseSerializer,
@@ -43,7 +44,12 @@ class PolicyViewSet(ManageViewSet):
     filterset_class = PolicyFilter
 
 
+@extend_schema_view(
+    update=extend_schema(request=LicenseUpdateInput),
+    partial_update=extend_schema(request=LicenseUpdateInput),
+)
 class LicenseViewSet(
+    ServiceWritesMixin,
     TenantScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -56,6 +62,8 @@ class LicenseViewSet(
     queryset = License.objects.select_related("tenant", "product", "policy")
     serializer_class = LicenseSerializer
     filterset_class = LicenseFilter
+    update_input = LicenseUpdateInput
+    update_service = staticmethod(services.license_update)
 
     @extend_schema(request=LicenseIssueInput, responses={201: LicenseWithKey})
     def create(self, request, *args, **kwargs):
@@ -68,36 +76,25 @@ class LicenseViewSet(
         body = LicenseSerializer(issued.license).data | {"key": issued.key}
         return Response(body, status=201)
 
-    @extend_schema(request=LicenseUpdateInput, responses=LicenseSerializer)
-    def update(self, request, *args, **kwargs):
-        license = self.get_object()  # 404 before any word on the input
-        data = LicenseUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        license = services.license_update(license=license, **data.validated_data)
-        return Response(LicenseSerializer(license).data)
-
-    def _transition(self, service):
-        return Response(LicenseSerializer(service(license=self.get_object())).data)
-
     @extend_schema(request=None, responses=LicenseSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
-        return self._transition(services.license_suspend)
+        return self.transition(services.license_suspend)
 
     @extend_schema(request=None, responses=LicenseSerializer)
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
-        return self._transition(services.license_reinstate)
+        return self.transition(services.license_reinstate)
 
     @extend_schema(request=None, responses=LicenseSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        return self._transition(services.license_revoke)
+        return self.transition(services.license_revoke)
 
     @extend_schema(request=None, responses=LicenseSerializer)
     @action(detail=True, methods=["post"])
     def renew(self, request, pk=None):
-        return self._transition(services.license_renew)
+        return self.transition(services.license_renew)
 
     @extend_schema(request=None, responses=LicenseWithKey)
     @action(detail=True, methods=["post"], url_path="regenerate-key")

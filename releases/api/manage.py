@@ -1,9 +1,10 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from licensing.api.base import ServiceWritesMixin
 from licensing.tenancy import TenantScopedViewSetMixin, scope_for_user
 
 from .. import services
@@ -19,7 +20,12 @@ from .serializers import (
 )
 
 
+@extend_schema_view(
+    update=extend_schema(request=ReleaseUpdateInput),
+    partial_update=extend_schema(request=ReleaseUpdateInput),
+)
 class ReleaseViewSet(
+    ServiceWritesMixin,
     TenantScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -30,6 +36,8 @@ class ReleaseViewSet(
     queryset = Release.objects.select_related("product")
     serializer_class = ReleaseSerializer
     filterset_class = ReleaseFilter
+    update_input = ReleaseUpdateInput
+    update_service = staticmethod(services.release_update)
 
     @extend_schema(request=ReleaseCreateInput, responses={201: ReleaseSerializer})
     def create(self, request, *args, **kwargs):
@@ -40,25 +48,15 @@ class ReleaseViewSet(
         release = services.release_create(**fields)
         return Response(ReleaseSerializer(release).data, status=201)
 
-    @extend_schema(request=ReleaseUpdateInput, responses=ReleaseSerializer)
-    def update(self, request, *args, **kwargs):
-        release = self.get_object()  # 404 before any word on the input
-        data = ReleaseUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        release = services.release_update(release=release, **data.validated_data)
-        return Response(ReleaseSerializer(release).data)
-
     @extend_schema(request=None, responses=ReleaseSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        release = services.release_publish(release=self.get_object())
-        return Response(ReleaseSerializer(release).data)
+        return self.transition(services.release_publish)
 
     @extend_schema(request=None, responses=ReleaseSerializer)
     @action(detail=True, methods=["post"])
     def yank(self, request, pk=None):
-        release = services.release_yank(release=self.get_object())
-        return Response(ReleaseSerializer(release).data)
+        return self.transition(services.release_yank)
 
 
 class ArtifactViewSet(

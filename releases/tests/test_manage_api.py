@@ -109,3 +109,18 @@ def test_update_sessions_are_read_only(platform_client):
     assert platform_client.get(f"{M}/update-sessions/").status_code == 200
     assert platform_client.post(f"{M}/update-sessions/", {}, format="json").status_code == 405
     assert not UpdateSession.objects.exists()
+
+
+def test_patch_goes_through_the_services(platform_client, license):
+    url = f"{M}/licenses/{license.pk}/"
+    response = platform_client.patch(url, {"max_devices": 9, "name": "Siège"}, format="json")
+    assert response.status_code == 200 and response.json()["max_devices"] == 9
+    response = platform_client.patch(url, {"status": "revoked"}, format="json")
+    assert response.status_code == 400 and "status" in response.json()["errors"]
+    release = Release.objects.create(product=ProductFactory(), version="1.0.0")
+    response = platform_client.patch(
+        f"{M}/releases/{release.pk}/", {"notes": "Correctifs", "is_mandatory": True}, format="json"
+    )
+    assert response.status_code == 200
+    release.refresh_from_db()
+    assert release.notes == "Correctifs" and release.is_mandatory
