@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -192,6 +194,24 @@ def device_update(*, device: Device, **changes) -> Device:
     model_update(device, editable=DEVICE_EDITABLE, changes=changes)
     events.publish("device.updated", tenant=device.tenant, payload=_payload(device))
     return device
+
+
+def device_touch(*, device_id, seen_at) -> int:
+    """Record contact (for the seat sweep). Never moves `last_seen_at` backwards."""
+    newer = Q(last_seen_at__lt=seen_at) | Q(last_seen_at__isnull=True)
+    return Device.objects.filter(newer, pk=device_id).update(last_seen_at=seen_at)
+
+
+def device_seen(*, device: Device) -> None:
+    """Contact from a hot path (the update check), which must not write to the database:
+    at most once per RELAIS_SEEN_INTERVAL_SECONDS a device's contact is handed to a task
+    (one cache ADD per call, a broker message now and then)."""
+    key = f"relais:seen:{device.pk}"
+    if cache.add(key, 1, timeout=settings.RELAIS_SEEN_INTERVAL_SECONDS):
+        from .tasks import device_touch_task
+
+        seen_at = timezone.now().isoformat()
+        transaction.on_commit(lambda: device_touch_task.delay(str(device.pk), seen_at))
 
 
 def device_set_version(*, device: Device, version: str) -> Device:

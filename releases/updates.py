@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import ApiError
 from devices.models import Device
 from devices.platforms import channels_seen_by, validate_channel, validate_platform
-from devices.services import device_set_version
+from devices.services import device_seen, device_set_version
 from licensing.models import License, Product
 from sync import events
 
@@ -101,7 +101,9 @@ def device_audience(device: Device, *, platform: str = "", channel: str = "") ->
 def update_check(
     *, device: Device, version: str | None, platform: str = "", channel: str = ""
 ) -> Offer | None:
-    """What `device` should install, reading only the cached catalogue: no query, no write."""
+    """What `device` should install, reading only the cached catalogue: no query, no write
+    (the contact it records for the seat sweep goes through a task)."""
+    device_seen(device=device)
     audience = device_audience(device, platform=platform, channel=channel)
     return latest_offer(
         product_id=device.product_id,

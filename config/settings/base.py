@@ -228,6 +228,8 @@ RELAIS_PLATFORMS = env.list(
     ],
 )
 RELAIS_CATALOGUE_CACHE_SECONDS = env.int("RELAIS_CATALOGUE_CACHE_SECONDS", default=300)
+# How often an update check records a device's contact (for the silent-seat sweep).
+RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,

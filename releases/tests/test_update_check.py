@@ -272,3 +272,26 @@ def test_each_worker_memo_follows_the_generation(product, device, django_assert_
     catalogue._bump(product.pk)  # what on_commit does in another process
     versions = [r.version for r in catalogue.catalogue_for_product(product.pk)]
     assert versions == ["1.2.0", "1.1.0"]
+
+
+def test_checks_record_contact_off_the_request(
+    api_client, product, device, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The check itself writes nothing; a task records the contact, once per interval."""
+    from datetime import timedelta
+
+    from devices.models import Device
+
+    Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - timedelta(days=3))
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        django_assert_num_queries(2),
+    ):
+        _check(api_client, device)
+    assert len(callbacks) == 1  # the task, queued after the response's transaction
+    callbacks[0]()
+    seen = Device.objects.get(pk=device.pk).last_seen_at
+    assert timezone.now() - seen < timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _check(api_client, device)
+    assert callbacks == []  # within RELAIS_SEEN_INTERVAL_SECONDS: nothing more
