@@ -120,3 +120,21 @@ def test_datashare_flow(server):
     assert manifest["version"] == "1.1.0" and manifest["changelog"] == ["Nouveautés", "Correctifs"]
     download = _fetch(manifest["download_url"])
     assert hashlib.sha256(download.content).hexdigest() == manifest["sha256"] == SHA256
+
+
+def test_download_urls_are_signed_for_the_public_s3_address(server, settings):
+    """In docker the server reaches MinIO as http://minio:9000, devices by a public URL."""
+    base, ci = server
+    server_side = settings.STORAGES["default"]["OPTIONS"]["endpoint_url"]
+    public = server_side.replace("127.0.0.1", "localhost")
+    settings.AWS_S3_PUBLIC_ENDPOINT_URL = public
+    license = LicenseFactory()
+    release = _release(base, ci, license.product, platform="any")
+    artifact = ci.get(f"{base}/api/v1/manage/artifacts/", params={"release": release["id"]})
+    artifact_id = artifact.json()["results"][0]["id"]
+    download = _fetch(
+        f"{base}/api/v1/updates/download/{artifact_id}",
+        headers={"Authorization": f"Bearer {license.key}"},
+    )
+    assert download.url.startswith(public)
+    assert hashlib.sha256(download.content).hexdigest() == SHA256
