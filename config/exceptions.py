@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -39,6 +40,9 @@ class ApiError(exceptions.APIException):
 def api_exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return Response({"code": exc.code, "message": exc.message, **exc.extra}, exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        message = _("Other records still refer to this one.")
+        return Response({"code": "PROTECTED", "message": message}, 409)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):

@@ -34,6 +34,7 @@ class Tenant(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     tenant_lookup = "pk"
+    tenancy_platform_owned = True  # tenant staff read their tenant, never change it
     objects = TenantQuerySet.as_manager()
 
     class Meta:

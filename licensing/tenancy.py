@@ -66,8 +66,8 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return scope_for_user(super().get_queryset(request), request.user, write=write)
 
     def has_add_permission(self, request, *args):
-        # Vendor-wide models (products, policies) are the platform's to create.
-        if user_tenant_id(request.user) is not None and not holds_tenant_data(self.model):
+        # Vendor-wide models (products, policies) and tenants are the platform's to create.
+        if user_tenant_id(request.user) is not None and not tenant_may_write(self.model):
             return False
         return super().has_add_permission(request, *args)
 
@@ -117,7 +117,7 @@ class TenantScopedViewSetMixin:
         if (
             request.method not in SAFE_METHODS
             and user_tenant_id(request.user) is not None
-            and not holds_tenant_data(model)
+            and not tenant_may_write(model)
         ):
             self.permission_denied(request, message="Vendor-wide data is read-only for tenants.")
 
@@ -166,6 +166,8 @@ def _writable(request, obj) -> bool:
 
 def scope_for_user(queryset, user, *, write: bool = False):
     """Rows of `queryset` the user may read (or, with `write`, change)."""
+    if write and user_tenant_id(user) is not None and not tenant_may_write(queryset.model):
+        return queryset.none()
     if isinstance(queryset, TenantQuerySet):
         return queryset.for_user(user, write=write)
     if user_tenant_id(user) is not None and (
@@ -174,6 +176,12 @@ def scope_for_user(queryset, user, *, write: bool = False):
         # Vendor-wide models are read-only for tenant staff; any other model is hidden.
         return queryset.none()
     return queryset
+
+
+def tenant_may_write(model) -> bool:
+    """Tenant staff write only their tenant's data, and never the Tenant row itself (its
+    `is_active` is how the platform switches a customer off): `tenancy_platform_owned`."""
+    return holds_tenant_data(model) and not getattr(model, "tenancy_platform_owned", False)
 
 
 def holds_tenant_data(model) -> bool:

@@ -2,7 +2,7 @@
 by the canonical API and the seeds' dialects."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -152,9 +152,11 @@ def _session_target(license: License, device: Device | None, sid: uuid.UUID):
             if session_id(candidate.pk, entry.id) != sid:
                 continue
             candidate.license = license
-            audience = device_audience(candidate)
-            # Only a release the device could have been offered opens a session.
-            if _eligible(entry, audience) and pick_artifact(entry, audience.platform):
+            # Only a release the device could have been offered opens a session. A check may
+            # name any channel and platform, so those are taken at their widest here; the
+            # tenant restriction and the maintenance end are the device's own.
+            audience = replace(device_audience(candidate), channel="alpha", platform="")
+            if _eligible(entry, audience) and entry.artifacts:
                 release = Release.objects.filter(pk=entry.id).first()
                 if release is not None:
                     return candidate, release

@@ -66,3 +66,11 @@ def test_gunicorn_access_log_leaves_query_strings_out():
     assert "%(U)s" in conf.access_log_format
     for leaky in ("%(r)s", "%(q)s", "%({", "%(a)s"):
         assert leaky not in conf.access_log_format
+
+
+def test_deleting_a_row_others_refer_to_is_a_409(platform_client):
+    from licensing.tests.factories import LicenseFactory
+
+    license = LicenseFactory()
+    response = platform_client.delete(f"/api/v1/manage/tenants/{license.tenant_id}/")
+    assert response.status_code == 409 and response.json()["code"] == "PROTECTED"

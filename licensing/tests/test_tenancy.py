@@ -257,3 +257,25 @@ def test_filters_refuse_another_tenants_ids_like_unknown_ones():
     )
     foreign = api.get("/api/v1/manage/devices/", {"license": str(theirs.license_id)})
     assert unknown.status_code == foreign.status_code == 400
+
+
+def test_tenant_staff_cannot_create_or_reactivate_tenants(client):
+    from licensing.models import Tenant
+
+    tenant = TenantFactory(is_active=False)
+    staff = staff_of(tenant, Tenant)
+    api = APIClient()
+    api.force_authenticate(staff)
+    assert api.get(f"/api/v1/manage/tenants/{tenant.pk}/").status_code == 200
+    response = api.patch(f"/api/v1/manage/tenants/{tenant.pk}/", {"is_active": True}, format="json")
+    assert response.status_code == 403
+    response = api.post("/api/v1/manage/tenants/", {"name": "X", "slug": "x"}, format="json")
+    assert response.status_code == 403
+    client.force_login(staff)
+    assert client.get("/admin/licensing/tenant/add/").status_code == 403
+    client.post(
+        f"/admin/licensing/tenant/{tenant.pk}/change/",
+        {"name": tenant.name, "slug": tenant.slug, "is_active": "on"},
+    )
+    tenant.refresh_from_db()
+    assert not tenant.is_active and Tenant.objects.count() == 1

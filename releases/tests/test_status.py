@@ -160,3 +160,14 @@ def test_refusals_are_translated(setup):
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.json()["message"] == "Impossible de passer de INSTALLING à DOWNLOADING."
+
+
+def test_a_release_offered_on_a_requested_channel_opens_its_session(
+    setup, django_capture_on_commit_callbacks
+):
+    client, device, _ = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        published_release(product=device.product, version="1.5.0", channel="beta")
+    offer = client.get("/api/v1/updates/check", {"version": "1.0.0", "channel": "beta"}).json()
+    assert offer["version"] == "1.5.0"
+    assert _report(client, offer["sessionId"], "DOWNLOADING").status_code == 200
