@@ -1,7 +1,5 @@
 """Every API error is JSON with a machine-readable `code` and a human `message`."""
 
-import logging
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -9,8 +7,6 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
-
-logger = logging.getLogger(__name__)
 
 _CODES = {
     exceptions.ParseError: "PARSE_ERROR",

@@ -1,7 +1,6 @@
 """Writes of the releases domain: releases, artifacts (streamed to storage)."""
 
 import hashlib
-import logging
 import os
 
 from django.core.files.storage import default_storage
@@ -19,7 +18,6 @@ from .catalogue import catalogue_invalidate
 from .models import Artifact, Release, artifact_upload_to
 from .versions import version_or_refuse
 
-logger = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 
 

@@ -5,7 +5,6 @@ from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
-from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 # The largest value a PostgreSQL integer column holds: input beyond it is a 400, not a 500.
@@ -67,25 +66,3 @@ class StatusCodeErrorsMixin:
         if "errors" in data:
             response.data["errors"] = data["errors"]
         return response
-
-
-class ServiceWritesMixin:
-    """Management viewsets whose rows change only through services: `update_input`
-    validates a PUT/PATCH body and `update_service(<model>=row, **data)` applies it;
-    `transition(service)` runs a state change (suspend, publish…) on the addressed row."""
-
-    update_input: type[serializers.Serializer]
-    update_service = None
-
-    def _call(self, service, row, **data):
-        return service(**{row._meta.model_name: row}, **data)
-
-    def update(self, request, *args, **kwargs):
-        row = self.get_object()  # 404 before any word on the input
-        data = self.update_input(data=request.data)
-        data.is_valid(raise_exception=True)
-        row = self._call(type(self).update_service, row, **data.validated_data)
-        return Response(self.get_serializer(row).data)
-
-    def transition(self, service):
-        return Response(self.get_serializer(self._call(service, self.get_object())).data)

@@ -1,7 +1,7 @@
 """Management API of the licensing domain (`/api/v1/manage/`)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -9,7 +9,6 @@ from .. import services
 from ..filters import LicenseFilter, PolicyFilter, ProductFilter, TenantFilter
 from ..models import License, Policy, Product, Tenant
 from ..tenancy import TenantScopedViewSetMixin
-from .base import ServiceWritesMixin
 from .serializers import (
     LicenseIssueInput,
     LicenseSerializer,
@@ -19,6 +18,7 @@ from .serializers import (
     ProductSerializer,
     TenantSerializer,
 )
+from .viewsets import ServiceViewSet
 
 
 class ManageViewSet(TenantScopedViewSetMixin, viewsets.ModelViewSet):
@@ -48,15 +48,7 @@ class PolicyViewSet(ManageViewSet):
     update=extend_schema(request=LicenseUpdateInput),
     partial_update=extend_schema(request=LicenseUpdateInput),
 )
-class LicenseViewSet(
-    ServiceWritesMixin,
-    TenantScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class LicenseViewSet(ServiceViewSet):
     """Licenses are issued, changed and moved between states only through services."""
 
     queryset = License.objects.select_related("tenant", "product", "policy")

@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from licensing.api.base import ServiceWritesMixin
+from licensing.api.viewsets import ServiceViewSet
 from licensing.tenancy import TenantScopedViewSetMixin, scope_for_user
 
 from .. import services
@@ -24,15 +24,7 @@ from .serializers import (
     update=extend_schema(request=ReleaseUpdateInput),
     partial_update=extend_schema(request=ReleaseUpdateInput),
 )
-class ReleaseViewSet(
-    ServiceWritesMixin,
-    TenantScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ReleaseViewSet(ServiceViewSet):
     queryset = Release.objects.select_related("product")
     serializer_class = ReleaseSerializer
     filterset_class = ReleaseFilter
