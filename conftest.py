@@ -130,7 +130,7 @@ def s3_server():
 
 @pytest.fixture
 def s3_storage(s3_server, settings):
-    from config.storage import s3_transfer_config
+    from core.storage import s3_transfer_config
 
     endpoint, bucket, key, secret = s3_server
     settings.STORAGES = {

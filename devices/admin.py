@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from licensing.tenancy import TenantScopedAdmin
+from core.tenancy import TenantScopedAdmin
 
 from . import services
 from .models import Device

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from licensing.tenancy import TenantOwnedModel
+from core.tenancy import TenantOwnedModel
 
 
 class Channel(models.TextChoices):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 
 CHANNELS = {"stable": ("stable",), "beta": ("stable", "beta"), "alpha": ("stable", "beta", "alpha")}
 

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApiError
-from config.services import model_update
+from core.exceptions import ApiError
+from core.services import model_update
 from licensing.codes import Code, message
 from licensing.keys import secret_hash, token_display_prefix, token_generate
 from licensing.models import License

@@ -2,11 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_actions import apply_each
+from core.admin_actions import apply_each
+from core.tenancy import TenantScopedAdmin, user_tenant_id
 
 from . import services
 from .models import ApiToken, License, Policy, Product, Tenant, User
-from .tenancy import TenantScopedAdmin, user_tenant_id
 
 admin.site.site_header = _("Relais backoffice")
 admin.site.site_title = _("Relais")

@@ -1,7 +1,8 @@
 import django_filters
 
+from core.tenancy import TenantScopedFilterSet
+
 from .models import License, Policy, Product, Tenant
-from .tenancy import TenantScopedFilterSet
 
 
 class TenantFilter(TenantScopedFilterSet):

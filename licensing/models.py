@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .tenancy import TenantOwnedModel, TenantQuerySet
+from core.tenancy import TenantOwnedModel, TenantQuerySet
 
 # The NEOPRO agent's allow-list, the default for every product.
 DEFAULT_ALLOWED_COMMANDS = [

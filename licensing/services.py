@@ -8,8 +8,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApiError
-from config.services import model_update
+from core.exceptions import ApiError
+from core.services import model_update
 from sync import events
 
 from .codes import Code, message

@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_actions import apply_each
-from config.exceptions import ApiError
-from licensing.tenancy import TenantScopedAdmin, pin_tenant
+from core.admin_actions import apply_each
+from core.exceptions import ApiError
+from core.tenancy import TenantScopedAdmin, pin_tenant
 
 from . import services
 from .models import Artifact, Release, UpdateSession

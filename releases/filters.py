@@ -1,6 +1,6 @@
 import django_filters
 
-from licensing.tenancy import TenantScopedFilterSet
+from core.tenancy import TenantScopedFilterSet
 
 from .models import Artifact, Release, UpdateSession
 

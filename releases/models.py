@@ -5,8 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import TenantQuerySet
 from devices.models import Channel
-from licensing.tenancy import TenantQuerySet
 
 from .versions import parse_version
 

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApiError
-from config.services import model_update
+from core.exceptions import ApiError
+from core.services import model_update
 from devices.platforms import validate_platform
 from licensing.models import Product, Tenant
 from sync import events

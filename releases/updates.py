@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 from devices.models import Device
 from devices.platforms import channels_seen_by, validate_channel, validate_platform
 from devices.services import device_seen, device_set_version

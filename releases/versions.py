@@ -5,7 +5,7 @@ import re
 import semver
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from licensing.tenancy import TenantScopedAdmin
+from core.tenancy import TenantScopedAdmin
 
 from .models import Event
 

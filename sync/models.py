@@ -3,7 +3,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from licensing.tenancy import TenantQuerySet
+from core.tenancy import TenantQuerySet
 
 
 class Event(models.Model):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import environ
 
-from config.storage import s3_transfer_config
+from core.storage import s3_transfer_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("RELAIS_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "licensing",
     "devices",
     "releases",
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.middleware.JsonErrorsMiddleware",
+    "core.middleware.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -167,17 +168,17 @@ REST_FRAMEWORK = {
         "licensing.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["licensing.api.permissions.ModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     # JSON in and out: an API error is never an HTML page, whatever the Accept header.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "licensing.api.base.JsonOnlyNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.parsers.JsonOnlyNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "licensing.api.base.SafeJSONParser",
+        "core.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -202,6 +203,13 @@ SPECTACULAR_SETTINGS = {
         "UpdateSessionStatusEnum": "releases.models.UpdateSession.Status",
     },
 }
+# The model tenancy scopes by (core.tenancy imports no domain app).
+RELAIS_TENANT_MODEL = "licensing.Tenant"
+# How nodes authenticate on the node API (core.api.views.NodeView), in order.
+RELAIS_NODE_AUTHENTICATION = [
+    "devices.api.authentication.DeviceTokenAuthentication",
+    "devices.api.authentication.LicenseKeyAuthentication",
+]
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),

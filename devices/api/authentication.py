@@ -6,7 +6,7 @@ it) set `license_only_ok = True` and accept a license key alone."""
 
 from rest_framework import authentication
 
-from licensing.api.authentication import bearer_token
+from core.api.authentication import bearer_token
 from licensing.codes import Code
 from licensing.keys import license_key_is_well_formed, license_key_normalize, secret_hash
 from licensing.models import License
@@ -21,6 +21,7 @@ class NodePrincipal:
     """`request.user` for a node: its license (with tenant) and, when known, its device."""
 
     is_authenticated = True
+    is_node = True
     is_active = True
     is_staff = False
     is_superuser = False
@@ -98,6 +99,3 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Bearer"
-
-
-NODE_AUTHENTICATION = [DeviceTokenAuthentication, LicenseKeyAuthentication]

@@ -3,7 +3,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from licensing.tenancy import TenantScopedViewSetMixin
+from core.tenancy import TenantScopedViewSetMixin
 
 from .. import services
 from ..filters import DeviceFilter

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from licensing.api.base import StrictSerializer
+from core.api.serializers import StrictSerializer
 
 from ..models import Device
 

@@ -1,26 +1,13 @@
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from licensing.api.authentication import bearer_token
-from licensing.api.base import ScopedThrottle
-from licensing.api.views import PublicNodeView
+from core.api.authentication import bearer_token
+from core.api.views import NodeView, PublicNodeView
 from licensing.codes import Code
 
 from ..services import device_register, license_refusal
-from .authentication import NODE_AUTHENTICATION
-from .permissions import IsNode
 from .serializers import PingOutput, RegisterInput, RegisterOutput
-
-
-class NodeView(APIView):
-    """Base of the node API: authenticated by device token or license key."""
-
-    authentication_classes = NODE_AUTHENTICATION
-    permission_classes = [IsNode]
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "node"
 
 
 class RegisterDeviceView(PublicNodeView):

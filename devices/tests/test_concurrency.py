@@ -4,7 +4,7 @@
 import pytest
 from django.db import connection
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 from devices.models import Device
 from devices.services import device_register
 from licensing.tests.factories import LicenseFactory

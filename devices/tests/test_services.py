@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 from devices import services
 from devices.models import Device
 from devices.tasks import device_seats_free_silent_task

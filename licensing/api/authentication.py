@@ -4,14 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from core.api.authentication import bearer_token
+
 from ..selectors import api_token_by_token
-
-
-def bearer_token(request, *, keywords=("Bearer",)) -> str | None:
-    header = authentication.get_authorization_header(request).decode("latin-1").split()
-    if len(header) != 2 or header[0] not in keywords:
-        return None
-    return header[1]
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

@@ -5,10 +5,12 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.viewsets import ServiceViewSet
+from core.tenancy import TenantScopedViewSetMixin
+
 from .. import services
 from ..filters import LicenseFilter, PolicyFilter, ProductFilter, TenantFilter
 from ..models import License, Policy, Product, Tenant
-from ..tenancy import TenantScopedViewSetMixin
 from .serializers import (
     LicenseIssueInput,
     LicenseSerializer,
@@ -18,7 +20,6 @@ from .serializers import (
     ProductSerializer,
     TenantSerializer,
 )
-from .viewsets import ServiceViewSet
 
 
 class ManageViewSet(TenantScopedViewSetMixin, viewsets.ModelViewSet):

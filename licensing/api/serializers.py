@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from core.api.serializers import INT_MAX, StrictSerializer
+
 from ..models import ApiToken, License, Policy, Product, Tenant
-from .base import INT_MAX, StrictSerializer
 
 
 class ValidateInput(StrictSerializer):

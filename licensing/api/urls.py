@@ -1,7 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .health import HealthView
+from core.api.health import HealthView
+
 from .manage import LicenseViewSet, PolicyViewSet, ProductViewSet, TenantViewSet
 from .views import CyberSenseiLicenseValidateView, LicenseValidateView
 

@@ -1,28 +1,17 @@
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from core.api.views import DialectView, PublicNodeView, StatusCodeErrorsMixin
 
 from ..codes import Code
 from ..services import license_validate
-from .base import ScopedThrottle, StatusCodeErrorsMixin
 from .serializers import (
     CyberSenseiValidateInput,
     CyberSenseiValidateOutput,
     ValidateInput,
     ValidateOutput,
 )
-
-
-class PublicNodeView(APIView):
-    """A node endpoint that authenticates by what it is sent, not by session or token."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedThrottle]
 
 
 class LicenseValidateView(PublicNodeView):
@@ -48,16 +37,10 @@ class LicenseValidateView(PublicNodeView):
 CYBERSENSEI_STATUS = {Code.NOT_FOUND: status.HTTP_404_NOT_FOUND}
 
 
-class CyberSenseiDialectView(StatusCodeErrorsMixin, PublicNodeView):
-    def initial(self, request, *args, **kwargs):
-        if not settings.RELAIS_DIALECT_CYBERSENSEI:
-            raise NotFound()
-        super().initial(request, *args, **kwargs)
-
-
-class CyberSenseiLicenseValidateView(CyberSenseiDialectView):
+class CyberSenseiLicenseValidateView(StatusCodeErrorsMixin, DialectView):
     """`GET /api/license/validate?key=`: the CyberSensei node's start-up check."""
 
+    dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
     throttle_scope = "license_validate"
 
     @extend_schema(parameters=[CyberSenseiValidateInput], responses=CyberSenseiValidateOutput)

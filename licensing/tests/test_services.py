@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 from licensing import services
 from licensing.codes import Code
 from licensing.keys import LICENSE_KEY_RE, secret_hash

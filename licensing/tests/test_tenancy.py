@@ -6,7 +6,7 @@ from django.test.utils import isolate_apps
 from rest_framework.test import APIClient
 
 from config.urls import MANAGE_ROUTERS
-from licensing.tenancy import holds_tenant_data
+from core.tenancy import holds_tenant_data
 from licensing.tests.factories import TenantFactory, UserFactory
 from licensing.tests.tenancy import (
     assert_admin_isolated,
@@ -74,7 +74,7 @@ def test_platform_staff_see_every_tenant(platform_client):
 
 @isolate_apps("licensing")
 def test_system_check_flags_an_unscoped_tenant_model():
-    from licensing.checks import tenant_scoping_check
+    from core.checks import tenant_scoping_check
     from licensing.models import Tenant
 
     class Leaky(models.Model):
@@ -99,7 +99,7 @@ def test_system_check_flags_an_unscoped_tenant_model():
 
 
 def test_system_check_passes_on_the_project():
-    from licensing.checks import tenant_scoping_check
+    from core.checks import tenant_scoping_check
 
     assert tenant_scoping_check() == []
 

@@ -1,16 +1,13 @@
 """The seeds' update routes: thin views over the same services as the canonical API."""
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from config.exceptions import ApiError
-from licensing.api.base import StatusCodeErrorsMixin
-from licensing.api.views import PublicNodeView
+from core.api.views import DialectView, StatusCodeErrorsMixin
+from core.exceptions import ApiError
 from licensing.codes import Code, message
 from licensing.models import License, Product
 from licensing.services import license_status_code
@@ -26,13 +23,8 @@ from .serializers import (
 )
 
 
-class CyberSenseiView(StatusCodeErrorsMixin, PublicNodeView):
-    throttle_scope = "node"
-
-    def initial(self, request, *args, **kwargs):
-        if not settings.RELAIS_DIALECT_CYBERSENSEI:
-            raise NotFound()
-        super().initial(request, *args, **kwargs)
+class CyberSenseiView(StatusCodeErrorsMixin, DialectView):
+    dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
 
 
 def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=None) -> License:
@@ -120,16 +112,11 @@ class CyberSenseiDownloadView(CyberSenseiView):
         return artifact_response(request, update_id_artifact(update_id))
 
 
-class DataShareLatestView(PublicNodeView):
+class DataShareLatestView(DialectView):
     """`GET /api/updates/latest[?product=]`: the DataShare desktop app's manifest, for
     products distributed openly."""
 
-    throttle_scope = "node"
-
-    def initial(self, request, *args, **kwargs):
-        if not settings.RELAIS_DIALECT_DATASHARE:
-            raise NotFound()
-        super().initial(request, *args, **kwargs)
+    dialect_setting = "RELAIS_DIALECT_DATASHARE"
 
     @extend_schema(parameters=[DataShareLatestInput], responses=DataShareLatestOutput)
     def get(self, request):

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from storages.utils import clean_name
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

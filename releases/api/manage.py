@@ -4,8 +4,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from licensing.api.viewsets import ServiceViewSet
-from licensing.tenancy import TenantScopedViewSetMixin, scope_for_user
+from core.api.viewsets import ServiceViewSet
+from core.tenancy import TenantScopedViewSetMixin, scope_for_user
 
 from .. import services
 from ..filters import ArtifactFilter, ReleaseFilter, UpdateSessionFilter

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from licensing.api.base import INT_MAX, StrictSerializer
+from core.api.serializers import INT_MAX, StrictSerializer
 from licensing.models import Product, Tenant
 
 from ..models import Artifact, Release, UpdateSession

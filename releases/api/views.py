@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from devices.api.views import NodeView
+from core.api.views import NodeView
 
 from ..updates import artifact_for_download, session_id, session_report, update_check
 from .downloads import artifact_response

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 from licensing.tests.factories import ProductFactory
 from releases import services
 from releases.models import Artifact, Release

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from config.exceptions import ApiError
+from core.exceptions import ApiError
 from licensing.models import Product
 from releases.models import Release
 from releases.services import artifact_create, release_create, release_publish

@@ -1,4 +1,4 @@
-"""System check: a model holding tenant data must be scoped through licensing.tenancy."""
+"""System check: a model holding tenant data must be scoped through core.tenancy."""
 
 from django.apps import apps
 from django.contrib import admin
@@ -20,7 +20,7 @@ def tenant_scoping_check(app_configs=None, **kwargs):
             errors.append(
                 checks.Error(
                     f"{label} holds tenant data but its default manager is not a TenantQuerySet.",
-                    hint="Inherit licensing.tenancy.TenantOwnedModel or use TenantQuerySet.",
+                    hint="Inherit core.tenancy.TenantOwnedModel or use TenantQuerySet.",
                     obj=model,
                     id="relais.E001",
                 )

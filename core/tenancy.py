@@ -5,11 +5,13 @@ foreign key) or declares `tenant_lookup` (the path to its tenant, e.g. "device__
 and uses `TenantQuerySet`. Vendor-wide models that tenant staff may read (products,
 policies) say so with `tenancy_platform_shared = True`; any other model is hidden from
 them. Admins inherit `TenantScopedAdmin`, API viewsets `TenantScopedViewSetMixin`;
-`licensing.checks` fails the start when a model or an admin forgets. Platform staff (a
+`core.checks` fails the start when a model or an admin forgets. Platform staff (a
 user without a tenant) see everything; tenant staff see only their tenant's rows.
 """
 
 import django_filters
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
@@ -49,7 +51,7 @@ class TenantQuerySet(models.QuerySet):
 
 
 class TenantOwnedModel(models.Model):
-    tenant = models.ForeignKey("licensing.Tenant", on_delete=models.PROTECT)
+    tenant = models.ForeignKey(settings.RELAIS_TENANT_MODEL, on_delete=models.PROTECT)
 
     objects = TenantQuerySet.as_manager()
 
@@ -130,9 +132,7 @@ class TenantScopedViewSetMixin:
         tenant_id = user_tenant_id(self.request.user)
         if tenant_id is None:
             return requested_tenant
-        from licensing.models import Tenant
-
-        return Tenant.objects.get(pk=tenant_id)
+        return tenant_model().objects.get(pk=tenant_id)
 
 
 class TenantScopedFilterSet(django_filters.FilterSet):
@@ -184,9 +184,13 @@ def tenant_may_write(model) -> bool:
     return holds_tenant_data(model) and not getattr(model, "tenancy_platform_owned", False)
 
 
-def holds_tenant_data(model) -> bool:
-    from licensing.models import Tenant
+def tenant_model():
+    """The Tenant model, named by RELAIS_TENANT_MODEL: core imports no domain app."""
+    return apps.get_model(settings.RELAIS_TENANT_MODEL)
 
+
+def holds_tenant_data(model) -> bool:
+    Tenant = tenant_model()  # noqa: N806
     if getattr(model, "tenant_lookup", None):
         return True
     return any(

@@ -1,0 +1,66 @@
+"""Base views of the node API: public (credentials in the request), authenticated nodes,
+and the seeds' dialects (switchable, with the seed's error shape)."""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.views import APIView
+
+from .throttles import ScopedThrottle
+
+
+class PublicNodeView(APIView):
+    """A node endpoint that authenticates by what it is sent, not by session or token."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "node"
+
+
+class IsNode(BasePermission):
+    """A node authenticated by one of RELAIS_NODE_AUTHENTICATION (its principal says so)."""
+
+    def has_permission(self, request, view):
+        return getattr(request.user, "is_node", False)
+
+
+class NodeView(APIView):
+    """Base of the authenticated node API. The authentication classes are named in
+    RELAIS_NODE_AUTHENTICATION (they live with the devices they find), so core imports
+    no domain."""
+
+    permission_classes = [IsNode]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "node"
+
+    def get_authenticators(self):
+        return [import_string(path)() for path in settings.RELAIS_NODE_AUTHENTICATION]
+
+
+class StatusCodeErrorsMixin:
+    """Errors shaped `{statusCode, message, code}`: the seeds' NestJS-style clients read them."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        data = response.data if isinstance(response.data, dict) else {}
+        response.data = {
+            "statusCode": response.status_code,
+            "message": data.get("message", ""),
+            "code": data.get("code", "ERROR"),
+        }
+        if "errors" in data:
+            response.data["errors"] = data["errors"]
+        return response
+
+
+class DialectView(PublicNodeView):
+    """A seed's route, served while its `dialect_setting` is on (404 otherwise)."""
+
+    dialect_setting: str
+
+    def initial(self, request, *args, **kwargs):
+        if not getattr(settings, self.dialect_setting):
+            raise NotFound()
+        super().initial(request, *args, **kwargs)
