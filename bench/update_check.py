@@ -149,7 +149,7 @@ def seed(devices, releases, sample):
     tenant = Tenant.objects.create(name="Bench", slug="bench")
     product = Product.objects.create(name="Bench App", slug="bench-app")
     policy = Policy.objects.create(product=product, name="Unlimited", max_devices=None)
-    license = license_issue(tenant=tenant, product=product, policy=policy).license
+    license = license_issue(tenant=tenant, policy=policy).license
     clear = [token_generate("dvt") for _ in range(devices)]
     common = {"tenant": tenant, "license": license, "product": product, "app_version": "1.0.0"}
     for start in range(0, devices, 5000):

@@ -6,7 +6,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 _CODES = {
     exceptions.ParseError: "PARSE_ERROR",
@@ -34,6 +33,9 @@ class ApiError(exceptions.APIException):
 
 
 def api_exception_handler(exc, context):
+    # Imported here: DRF's views load the API settings, whose classes import this module.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApiError):
         return Response({"code": exc.code, "message": exc.message, **exc.extra}, exc.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):

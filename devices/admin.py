@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_actions import apply_each
 from core.tenancy import TenantScopedAdmin
 
 from . import services
@@ -47,20 +48,26 @@ class DeviceAdmin(TenantScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         changed = {f: form.cleaned_data[f] for f in form.changed_data}
-        services.device_update(device=obj, **changed)
+        stored = Device.objects.get(pk=obj.pk)
+        services.device_update(device=stored, actor=request.user, **changed)
+        obj.refresh_from_db()
 
     @admin.action(
         description=_("Deactivate selected devices (frees their seats)"), permissions=["change"]
     )
     def deactivate(self, request, queryset):
-        for device in queryset:
-            services.device_deactivate(device=device)
-        messages.success(request, _("Devices deactivated."))
+        apply_each(
+            request,
+            queryset,
+            services.device_deactivate,
+            arg="device",
+            done=_("%(count)d device(s) deactivated."),
+        )
 
     @admin.action(description=_("Rotate the token of selected devices"), permissions=["change"])
     def rotate_token(self, request, queryset):
         for device in queryset:
-            token = services.device_rotate_token(device=device)
+            token = services.device_rotate_token(device=device, actor=request.user)
             messages.warning(
                 request,
                 _("New token for %(device)s (shown once): %(token)s")

@@ -11,26 +11,14 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
 from core.services import model_update
-from licensing.codes import Code, message
+from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash, token_display_prefix, token_generate
 from licensing.models import License
 from licensing.selectors import license_by_key
-from licensing.services import license_status_code
 from sync import events
 
 from .models import Device
 from .platforms import validate_channel, validate_platform
-
-REFUSAL_STATUS = {
-    Code.NOT_FOUND: 401,
-    Code.TOO_MANY_DEVICES: 403,
-    Code.DEVICE_NOT_ACTIVATED: 403,
-}
-
-
-def license_refusal(code: Code) -> ApiError:
-    """The API error for a license that does not let a node in."""
-    return ApiError(code, message(code), REFUSAL_STATUS.get(code, 403))
 
 
 @dataclass(frozen=True)
@@ -74,9 +62,7 @@ def device_register(
     found = license_by_key(key=license_key)
     if found is None:
         raise license_refusal(Code.NOT_FOUND)
-    code = license_status_code(found)
-    if code == Code.VALID and product and product != found.product.slug:
-        code = Code.PRODUCT_MISMATCH
+    code = license_status_code(found, product=product or None)
     if code != Code.VALID:
         raise license_refusal(code)
     with transaction.atomic():
@@ -105,6 +91,7 @@ def device_register(
             device.hardware_id = hardware_id
         device.license = license
         now = timezone.now()
+        changed = []
         for field, value in {
             "name": name,
             "os_version": os_version,
@@ -112,8 +99,9 @@ def device_register(
             "platform": platform,
             "channel": channel,
         }.items():
-            if value:
+            if value and getattr(device, field) != value:
                 setattr(device, field, value)
+                changed.append(field)
         device.status = Device.Status.ACTIVE
         device.deactivated_at = None
         device.last_seen_at = now
@@ -121,11 +109,14 @@ def device_register(
         token = _new_token(device) if fresh else None
         device.full_clean(validate_unique=False)
         device.save()
-        events.publish(
-            "device.registered" if needs_seat else "device.updated",
-            tenant=device.tenant,
-            payload=_payload(device),
-        )
+        # The CRM client registers at every start: a registration that changes nothing is
+        # contact, not an event.
+        if needs_seat or changed or token:
+            events.publish(
+                "device.registered" if needs_seat else "device.updated",
+                tenant=device.tenant,
+                payload=_payload(device) | ({"changed": changed} if changed else {}),
+            )
     return Registration(device=device, token=token, created=created)
 
 
@@ -137,7 +128,9 @@ def _seat_available(license: License) -> bool:
     return used < license.max_devices
 
 
-def device_deactivate(*, device: Device, reason: str = "manual", silent_before=None) -> Device:
+def device_deactivate(
+    *, device: Device, actor=None, reason: str = "manual", silent_before=None
+) -> Device:
     """Free the device's seat; its token stops working until it registers again. With
     `silent_before`, only if the device has still not been seen since then: the sweep
     must not free a seat that a registration took back a moment ago."""
@@ -157,15 +150,18 @@ def device_deactivate(*, device: Device, reason: str = "manual", silent_before=N
             "device.deactivated",
             tenant=device.tenant,
             payload=_payload(device) | {"reason": reason},
+            actor=actor,
         )
     return device
 
 
-def device_rotate_token(*, device: Device) -> str:
+def device_rotate_token(*, device: Device, actor=None) -> str:
     with transaction.atomic():
         token = _new_token(device)
         device.save(update_fields=["token_hash", "token_prefix"])
-        events.publish("device.token_rotated", tenant=device.tenant, payload=_payload(device))
+        events.publish(
+            "device.token_rotated", tenant=device.tenant, payload=_payload(device), actor=actor
+        )
     return token
 
 
@@ -190,14 +186,17 @@ DEVICE_EDITABLE = {"name", "channel", "tags", "metadata"}
 
 
 @transaction.atomic
-def device_update(*, device: Device, **changes) -> Device:
-    model_update(device, editable=DEVICE_EDITABLE, changes=changes)
-    events.publish("device.updated", tenant=device.tenant, payload=_payload(device))
+def device_update(*, device: Device, actor=None, **changes) -> Device:
+    _, changed = model_update(device, editable=DEVICE_EDITABLE, changes=changes)
+    if changed:
+        payload = _payload(device) | {"changed": changed}
+        events.publish("device.updated", tenant=device.tenant, payload=payload, actor=actor)
     return device
 
 
 def device_touch(*, device_id, seen_at) -> int:
-    """Record contact (for the seat sweep). Never moves `last_seen_at` backwards."""
+    """Record contact (for the seat sweep): the one place `last_seen_at` is written after
+    registration. Never moves it backwards."""
     newer = Q(last_seen_at__lt=seen_at) | Q(last_seen_at__isnull=True)
     return Device.objects.filter(newer, pk=device_id).update(last_seen_at=seen_at)
 
@@ -215,6 +214,8 @@ def device_seen(*, device: Device) -> None:
 
 
 def device_set_version(*, device: Device, version: str) -> Device:
-    device.app_version = version
-    device.save(update_fields=["app_version"])
+    """The version a finished update session installed (its session records the event)."""
+    if device.app_version != version:
+        device.app_version = version
+        device.save(update_fields=["app_version"])
     return device

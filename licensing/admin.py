@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_actions import apply_each
+from core.admin_actions import ServiceAdmin, apply_each
 from core.tenancy import TenantScopedAdmin, user_tenant_id
 
 from . import services
@@ -14,7 +14,11 @@ admin.site.index_title = _("Licenses, releases and fleet")
 
 
 @admin.register(Tenant)
-class TenantAdmin(TenantScopedAdmin):
+class TenantAdmin(ServiceAdmin):
+    create_service = services.tenant_create
+    update_service = services.tenant_update
+    activate_service = services.tenant_activate
+    deactivate_service = services.tenant_deactivate
     list_display = ["name", "slug", "id", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug", "id"]
@@ -48,22 +52,30 @@ class UserAdmin(TenantScopedAdmin, DjangoUserAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(TenantScopedAdmin):
-    list_display = ["name", "slug", "distribution", "created_at"]
-    list_filter = ["distribution"]
+class ProductAdmin(ServiceAdmin):
+    create_service = services.product_create
+    update_service = services.product_update
+    activate_service = services.product_activate
+    deactivate_service = services.product_deactivate
+    list_display = ["name", "slug", "distribution", "is_active", "created_at"]
+    list_filter = ["distribution", "is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Policy)
-class PolicyAdmin(TenantScopedAdmin):
-    list_display = ["name", "product", "max_devices", "duration", "max_validations"]
-    list_filter = ["product"]
+class PolicyAdmin(ServiceAdmin):
+    create_service = services.policy_create
+    update_service = services.policy_update
+    activate_service = services.policy_activate
+    deactivate_service = services.policy_deactivate
+    list_display = ["name", "product", "max_devices", "duration", "max_validations", "is_active"]
+    list_filter = ["product", "is_active"]
     search_fields = ["name", "product__name"]
 
 
 @admin.register(License)
-class LicenseAdmin(TenantScopedAdmin):
+class LicenseAdmin(ServiceAdmin):
     list_display = [
         "key_prefix",
         "name",
@@ -111,13 +123,15 @@ class LicenseAdmin(TenantScopedAdmin):
         data = form.cleaned_data
         if change:
             changed = {f: data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
-            services.license_update(license=obj, **changed)
+            stored = License.objects.get(pk=obj.pk)
+            services.license_update(license=stored, actor=request.user, **changed)
+            obj.refresh_from_db()
             return
         tenant = data.get("tenant") or Tenant.objects.get(pk=user_tenant_id(request.user))
         policy = data["policy"]
         issued = services.license_issue(
+            actor=request.user,
             tenant=tenant,
-            product=policy.product,
             policy=policy,
             name=data.get("name", ""),
             **{f: data[f] for f in ("expires_at", "updates_until") if data.get(f)},
@@ -141,24 +155,29 @@ class LicenseAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Suspend selected licenses"), permissions=["change"])
     def suspend(self, request, queryset):
-        self._each(request, queryset, services.license_suspend, _("Licenses suspended."))
+        self._each(
+            request, queryset, services.license_suspend, _("%(count)d license(s) suspended.")
+        )
 
     @admin.action(description=_("Reinstate selected licenses"), permissions=["change"])
     def reinstate(self, request, queryset):
-        self._each(request, queryset, services.license_reinstate, _("Licenses reinstated."))
+        self._each(
+            request, queryset, services.license_reinstate, _("%(count)d license(s) reinstated.")
+        )
 
     @admin.action(description=_("Revoke selected licenses"), permissions=["change"])
     def revoke(self, request, queryset):
-        self._each(request, queryset, services.license_revoke, _("Licenses revoked."))
+        self._each(request, queryset, services.license_revoke, _("%(count)d license(s) revoked."))
 
     @admin.action(description=_("Renew selected licenses by their policy"), permissions=["change"])
     def renew(self, request, queryset):
-        self._each(request, queryset, services.license_renew, _("Licenses renewed."))
+        self._each(request, queryset, services.license_renew, _("%(count)d license(s) renewed."))
 
     @admin.action(description=_("Regenerate the key of selected licenses"), permissions=["change"])
     def regenerate_key(self, request, queryset):
         for license in queryset:
-            self._show_key(request, license, services.license_regenerate_key(license=license))
+            key = services.license_regenerate_key(license=license, actor=request.user)
+            self._show_key(request, license, key)
 
 
 @admin.register(ApiToken)
@@ -182,5 +201,10 @@ class ApiTokenAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
-        for api_token in queryset:
-            services.api_token_revoke(api_token=api_token)
+        apply_each(
+            request,
+            queryset,
+            services.api_token_revoke,
+            arg="api_token",
+            done=_("%(count)d token(s) revoked."),
+        )

@@ -2,7 +2,10 @@
 
 from enum import StrEnum
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import ApiError
 
 
 class Code(StrEnum):
@@ -34,3 +37,42 @@ MESSAGES = {
 
 def message(code: Code) -> str:
     return str(MESSAGES[code])
+
+
+# License code → HTTP status, written once. The canonical node API answers 401 for an
+# unknown key and 403 for a license that does not let the node in; the CyberSensei seed
+# fixes 404 for an unknown key and 400 for every other refusal.
+REFUSAL_STATUS = {
+    Code.NOT_FOUND: 401,
+    Code.TOO_MANY_DEVICES: 403,
+    Code.DEVICE_NOT_ACTIVATED: 403,
+}
+SEED_STATUS = {Code.NOT_FOUND: 404}
+
+
+def refusal_status(code: Code, *, seed: bool = False) -> int:
+    if seed:
+        return SEED_STATUS.get(code, 400)
+    return REFUSAL_STATUS.get(code, 403)
+
+
+def license_refusal(code: Code, *, seed: bool = False) -> ApiError:
+    """The API error for a license that does not let a node in."""
+    return ApiError(code, message(code), refusal_status(code, seed=seed))
+
+
+def license_status_code(license, *, product: str | None = None, now=None) -> Code:
+    """The code a license gets now, without counting: shared by validation, registration,
+    node authentication and the dialects. `product` (a slug) must be the license's."""
+    now = now or timezone.now()
+    if not license.tenant.is_active:
+        return Code.TENANT_INACTIVE
+    if license.status == license.Status.REVOKED:
+        return Code.REVOKED
+    if license.status == license.Status.SUSPENDED:
+        return Code.SUSPENDED
+    if license.expires_at and license.expires_at + license.grace_period < now:
+        return Code.EXPIRED
+    if product is not None and product != license.product.slug:
+        return Code.PRODUCT_MISMATCH
+    return Code.VALID

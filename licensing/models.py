@@ -73,6 +73,8 @@ class Product(models.Model):
         max_length=16, choices=Distribution.choices, default=Distribution.LICENSED
     )
     allowed_commands = models.JSONField(default=default_allowed_commands, blank=True)
+    # Retired products take no new policy, license or release; the rest keeps working.
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     tenancy_platform_shared = True
@@ -106,6 +108,8 @@ class Policy(models.Model):
         null=True, blank=True, help_text=_("Updates offered this long after issue. Empty: always.")
     )
     entitlements = models.JSONField(default=list, blank=True)
+    # A deactivated policy issues no new license; issued ones keep working.
+    is_active = models.BooleanField(default=True)
 
     tenancy_platform_shared = True
 
@@ -123,6 +127,10 @@ class Policy(models.Model):
 
 
 class License(TenantOwnedModel):
+    # Licenses and their limits are the vendor's: tenant staff read theirs, never change
+    # them (they could otherwise raise their own entitlements).
+    tenancy_platform_owned = True
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_actions import apply_each
+from core.admin_actions import ServiceAdmin, apply_each
 from core.exceptions import ApiError
 from core.tenancy import TenantScopedAdmin, pin_tenant
 
@@ -30,7 +30,7 @@ def _report(request, exc: ApiError):
 
 
 @admin.register(Release)
-class ReleaseAdmin(TenantScopedAdmin):
+class ReleaseAdmin(ServiceAdmin):
     list_display = [
         "__str__",
         "version",
@@ -60,11 +60,14 @@ class ReleaseAdmin(TenantScopedAdmin):
         data = form.cleaned_data
         if change:
             changed = {f: data[f] for f in form.changed_data if f in services.RELEASE_EDITABLE}
-            services.release_update(release=obj, **changed)
+            stored = Release.objects.get(pk=obj.pk)
+            services.release_update(release=stored, actor=request.user, **changed)
+            obj.refresh_from_db()
             return
         obj.tenant = data.get("tenant")
         pin_tenant(obj, request.user)
         created = services.release_create(
+            actor=request.user,
             product=data["product"],
             version=data["version"],
             channel=data["channel"],
@@ -84,10 +87,11 @@ class ReleaseAdmin(TenantScopedAdmin):
                 continue
             try:
                 if data.get("DELETE") and data.get("id"):
-                    services.artifact_delete(artifact=data["id"])
+                    services.artifact_delete(artifact=data["id"], actor=request.user)
                     formset.deleted_objects.append(data["id"])
                 elif not data.get("id") and data.get("file"):
                     artifact = services.artifact_create(
+                        actor=request.user,
                         release=form.instance,
                         file=data["file"],
                         platform=data.get("platform") or "any",
@@ -103,11 +107,13 @@ class ReleaseAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Publish selected releases"), permissions=["change"])
     def publish(self, request, queryset):
-        self._each(request, queryset, services.release_publish, _("Releases published."))
+        self._each(
+            request, queryset, services.release_publish, _("%(count)d release(s) published.")
+        )
 
     @admin.action(description=_("Yank selected releases"), permissions=["change"])
     def yank(self, request, queryset):
-        self._each(request, queryset, services.release_yank, _("Releases yanked."))
+        self._each(request, queryset, services.release_yank, _("%(count)d release(s) yanked."))
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):

@@ -52,7 +52,18 @@ class Release(models.Model):
     class Meta:
         ordering = ["product", "-major", "-minor", "-patch", "-prerelease"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "version"], name="release_unique_version"),
+            # One version per product among shared releases, and per tenant among each
+            # tenant's restricted ones (see services.release_create).
+            models.UniqueConstraint(
+                fields=["product", "version"],
+                condition=Q(tenant__isnull=True),
+                name="release_unique_shared_version",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "tenant", "version"],
+                condition=Q(tenant__isnull=False),
+                name="release_unique_tenant_version",
+            ),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="release_published_has_date",

@@ -31,14 +31,26 @@ def _payload(release: Release) -> dict:
     }
 
 
-def _publish(event_type: str, release: Release):
-    events.publish(event_type, tenant=release.tenant, payload=_payload(release))
+def _publish(event_type: str, release: Release, actor, **extra):
+    events.publish(
+        event_type, tenant=release.tenant, payload=_payload(release) | extra, actor=actor
+    )
     catalogue_invalidate(release.product_id)
+
+
+def _version_exists(product: Product, version: str) -> ApiError:
+    return ApiError(
+        "VERSION_EXISTS",
+        _("%(product)s %(version)s already exists.")
+        % {"product": product.slug, "version": version},
+        409,
+    )
 
 
 @transaction.atomic
 def release_create(
     *,
+    actor=None,
     product: Product,
     version: str,
     channel: str = Release.Channel.STABLE,
@@ -46,9 +58,14 @@ def release_create(
     is_mandatory: bool = False,
     tenant: Tenant | None = None,
 ) -> Release:
+    """A draft release. Versions are unique per product among the releases one audience
+    sees: shared ones (no tenant) together, and each tenant's restricted ones apart, so
+    tenant staff neither learn of nor collide with releases they cannot see."""
+    if not product.is_active:
+        raise ApiError("INACTIVE", _("Product %(name)s is deactivated.") % {"name": product}, 409)
     version = str(version_or_refuse(version))
-    if Release.objects.filter(product=product, version=version).exists():
-        raise ApiError("VERSION_EXISTS", f"{product.slug} {version} already exists.", 409)
+    if Release.objects.filter(product=product, version=version, tenant=tenant).exists():
+        raise _version_exists(product, version)
     release = Release(
         product=product,
         version=version,
@@ -57,9 +74,13 @@ def release_create(
         is_mandatory=is_mandatory,
         tenant=tenant,
     )
-    release.full_clean()
-    release.save()
-    _publish("release.created", release)
+    release.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():  # a concurrent create of the same version loses here
+            release.save()
+    except IntegrityError as exc:
+        raise _version_exists(product, version) from exc
+    _publish("release.created", release, actor)
     return release
 
 
@@ -67,34 +88,39 @@ RELEASE_EDITABLE = {"notes", "is_mandatory", "channel", "tenant"}
 
 
 @transaction.atomic
-def release_update(*, release: Release, **changes) -> Release:
-    model_update(release, editable=RELEASE_EDITABLE, changes=changes)
-    _publish("release.updated", release)
+def release_update(*, release: Release, actor=None, **changes) -> Release:
+    _, changed = model_update(release, editable=RELEASE_EDITABLE, changes=changes)
+    if changed:
+        _publish("release.updated", release, actor, changed=changed)
     return release
 
 
 @transaction.atomic
-def release_publish(*, release: Release) -> Release:
+def release_publish(*, release: Release, actor=None) -> Release:
     release.status = Release.objects.select_for_update().get(pk=release.pk).status
     if release.status == Release.Status.PUBLISHED:
         return release
     if not release.artifacts.exists():
-        raise ApiError("NO_ARTIFACT", "A release needs at least one artifact to be published.", 409)
+        raise ApiError(
+            "NO_ARTIFACT", _("A release needs at least one artifact to be published."), 409
+        )
     release.status = Release.Status.PUBLISHED
     release.published_at = release.published_at or timezone.now()
     release.save(update_fields=["status", "published_at"])
-    _publish("release.published", release)
+    _publish("release.published", release, actor)
     return release
 
 
 @transaction.atomic
-def release_yank(*, release: Release) -> Release:
+def release_yank(*, release: Release, actor=None) -> Release:
     """Withdraw a release: never offered nor downloadable again."""
     if release.status == Release.Status.DRAFT:
-        raise ApiError("INVALID_TRANSITION", "A draft release cannot be yanked.", 409)
+        raise ApiError("INVALID_TRANSITION", _("A draft release cannot be yanked."), 409)
+    if release.status == Release.Status.YANKED:
+        return release
     release.status = Release.Status.YANKED
     release.save(update_fields=["status"])
-    _publish("release.yanked", release)
+    _publish("release.yanked", release, actor)
     return release
 
 
@@ -120,6 +146,14 @@ def _digest(file) -> _Digest:
     return digest
 
 
+def _artifact_exists(platform: str) -> ApiError:
+    return ApiError(
+        "ARTIFACT_EXISTS",
+        _("This release already has a %(platform)s artifact.") % {"platform": platform},
+        409,
+    )
+
+
 def _refuse_unless_draft(status: str) -> None:
     if status != Release.Status.DRAFT:
         raise ApiError(
@@ -129,6 +163,7 @@ def _refuse_unless_draft(status: str) -> None:
 
 def artifact_create(
     *,
+    actor=None,
     release: Release,
     file,
     platform: str = "any",
@@ -143,19 +178,20 @@ def artifact_create(
     validate_platform(platform)
     _refuse_unless_draft(release.status)
     if Artifact.objects.filter(release=release, platform=platform).exists():
-        raise ApiError("ARTIFACT_EXISTS", f"This release already has a {platform} artifact.", 409)
+        raise _artifact_exists(platform)
     filename = os.path.basename(filename or getattr(file, "name", "") or "artifact.bin")
     digest = _digest(file)
     if declared_size is not None and declared_size != digest.size:
         raise ApiError(
             "SIZE_MISMATCH",
-            f"Declared size {declared_size} but {digest.size} bytes were received.",
+            _("Declared size %(declared)s but %(received)s bytes were received.")
+            % {"declared": declared_size, "received": digest.size},
             400,
         )
     if declared_sha256 and declared_sha256.lower() != digest.sha256.hexdigest():
-        raise ApiError("CHECKSUM_MISMATCH", "Declared sha256 does not match the upload.", 400)
+        raise ApiError("CHECKSUM_MISMATCH", _("Declared sha256 does not match the upload."), 400)
     if digest.size == 0:
-        raise ApiError("EMPTY_FILE", "The uploaded file is empty.", 400)
+        raise ApiError("EMPTY_FILE", _("The uploaded file is empty."), 400)
     artifact = Artifact(
         release=release,
         platform=platform,
@@ -174,17 +210,16 @@ def artifact_create(
             artifact.file.name = name
             artifact.full_clean()
             artifact.save()
-            events.publish(
+            _publish(
                 "artifact.created",
-                tenant=release.tenant,
-                payload=_payload(release) | {"artifactId": artifact.pk, "platform": platform},
+                release,
+                actor,
+                artifactId=artifact.pk,
+                platform=platform,
             )
-            catalogue_invalidate(release.product_id)
     except IntegrityError as exc:
         default_storage.delete(name)
-        raise ApiError(
-            "ARTIFACT_EXISTS", f"This release already has a {platform} artifact.", 409
-        ) from exc
+        raise _artifact_exists(platform) from exc
     except BaseException:
         default_storage.delete(name)
         raise
@@ -192,11 +227,12 @@ def artifact_create(
 
 
 @transaction.atomic
-def artifact_delete(*, artifact: Artifact) -> None:
-    if artifact.release.status != Release.Status.DRAFT:
-        raise ApiError("RELEASE_NOT_DRAFT", "Artifacts of a published release are kept.", 409)
+def artifact_delete(*, artifact: Artifact, actor=None) -> None:
+    release = artifact.release
+    if release.status != Release.Status.DRAFT:
+        raise ApiError("RELEASE_NOT_DRAFT", _("Artifacts of a published release are kept."), 409)
     name = artifact.file.name
-    product_id = artifact.release.product_id
+    artifact_id, platform = artifact.pk, artifact.platform
     artifact.delete()
-    catalogue_invalidate(product_id)
+    _publish("artifact.deleted", release, actor, artifactId=artifact_id, platform=platform)
     transaction.on_commit(lambda: default_storage.delete(name))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApiError
 from devices.models import Device
 from devices.platforms import channels_seen_by, validate_channel, validate_platform
-from devices.services import device_seen, device_set_version
+from devices.services import device_seen, device_set_version, device_touch
 from licensing.models import License, Product
 from sync import events
 
@@ -57,12 +57,27 @@ def pick_artifact(release: CatalogueRelease, platform: str) -> CatalogueArtifact
     return None
 
 
+def release_hidden_from(*, release_tenant_id, published_at, tenant_id, updates_until) -> str | None:
+    """Why a release is not for a license's devices, or None when it is: "TENANT" (it is
+    restricted to another tenant) or "MAINTENANCE" (published after the maintenance end).
+    One rule for the check, the dialects and the download."""
+    if release_tenant_id and str(release_tenant_id) != str(tenant_id):
+        return "TENANT"
+    if updates_until and published_at and published_at > updates_until:
+        return "MAINTENANCE"
+    return None
+
+
 def _eligible(release: CatalogueRelease, audience: Audience) -> bool:
     if release.channel not in channels_seen_by(audience.channel):
         return False
-    if release.tenant_id and release.tenant_id != audience.tenant_id:
-        return False
-    return not (audience.updates_until and release.published_at > audience.updates_until)
+    hidden = release_hidden_from(
+        release_tenant_id=release.tenant_id,
+        published_at=release.published_at,
+        tenant_id=audience.tenant_id,
+        updates_until=audience.updates_until,
+    )
+    return hidden is None
 
 
 def latest_offer(*, product_id, audience: Audience, current_version: str | None) -> Offer | None:
@@ -221,7 +236,7 @@ def session_report(
         if status == S.ROLLED_BACK and previous == S.COMPLETED and row.from_version:
             device_set_version(device=device, version=row.from_version)
         row.save()
-        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device_touch(device_id=device.pk, seen_at=now)
         if status != previous:
             events.publish(
                 f"update.{status.lower()}",
@@ -263,10 +278,15 @@ def artifact_for_download(*, artifact_id, license: License | None = None) -> Art
         return artifact
     if release.product_id != license.product_id:
         raise not_found
-    if release.tenant_id and release.tenant_id != license.tenant_id:
+    hidden = release_hidden_from(
+        release_tenant_id=release.tenant_id,
+        published_at=release.published_at,
+        tenant_id=license.tenant_id,
+        updates_until=license.updates_until,
+    )
+    if hidden == "TENANT":
         raise not_found
-    updates_until = license.updates_until
-    if updates_until and release.published_at > updates_until:
+    if hidden == "MAINTENANCE":
         raise ApiError(
             "MAINTENANCE_EXPIRED", _("This release is past the license's maintenance."), 403
         )

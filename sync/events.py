@@ -7,10 +7,27 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 
-def publish(event_type: str, *, tenant=None, payload: dict | None = None):
+def actor_label(actor) -> str:
+    """Who acted, as the log keeps it even after the user is gone: a username, or
+    "system" for tasks, devices and commands run without a user."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "system"
+    return actor.get_username()
+
+
+def publish(event_type: str, *, tenant=None, payload: dict | None = None, actor=None):
+    """Record `event_type` for `tenant` with `payload`, done by `actor` (a user, or None
+    for the system, a device or a task)."""
     from .models import Event
 
     # Round-trip through the JSON encoder so UUIDs and datetimes are stored as strings.
     clean = json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder))
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        return Event.objects.create(type=event_type, tenant=tenant, payload=clean)
+        return Event.objects.create(
+            type=event_type,
+            tenant=tenant,
+            payload=clean,
+            actor=user if getattr(user, "pk", None) else None,
+            actor_label=actor_label(user),
+        )

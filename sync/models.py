@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -15,6 +16,15 @@ class Event(models.Model):
         "licensing.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     payload = models.JSONField(default=dict)
+    # Who did it: the user (kept as a label if the user is deleted), or "system".
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150, default="system")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = TenantQuerySet.as_manager()

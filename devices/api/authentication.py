@@ -7,14 +7,12 @@ it) set `license_only_ok = True` and accept a license key alone."""
 from rest_framework import authentication
 
 from core.api.authentication import bearer_token
-from licensing.codes import Code
+from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import license_key_is_well_formed, license_key_normalize, secret_hash
 from licensing.models import License
 from licensing.selectors import license_by_key
-from licensing.services import license_status_code
 
 from ..models import Device
-from ..services import license_refusal
 
 
 class NodePrincipal:

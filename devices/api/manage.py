@@ -1,28 +1,31 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.tenancy import TenantScopedViewSetMixin
+from core.api.viewsets import ManagementViewSet, ServiceUpdateMixin, service_action
 
 from .. import services
 from ..filters import DeviceFilter
 from ..models import Device
-from .serializers import DeviceSerializer
+from .serializers import DeviceSerializer, DeviceUpdateInput
 
 
-class DeviceViewSet(TenantScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Devices register themselves; staff read them, deactivate them, rotate their token."""
+@extend_schema(methods=["PUT", "PATCH"], request=DeviceUpdateInput)
+class DeviceViewSet(ServiceUpdateMixin, ManagementViewSet):
+    """Devices register themselves; staff read them, rename or tag them, deactivate them,
+    rotate their token."""
 
     queryset = Device.objects.select_related("tenant", "license", "product")
     serializer_class = DeviceSerializer
     filterset_class = DeviceFilter
+    update_input, update_service = DeviceUpdateInput, staticmethod(services.device_update)
 
-    @extend_schema(request=None, responses=DeviceSerializer)
-    @action(detail=True, methods=["post"])
-    def deactivate(self, request, pk=None):
-        device = services.device_deactivate(device=self.get_object())
-        return Response(DeviceSerializer(device).data)
+    deactivate = service_action(
+        services.device_deactivate,
+        name="deactivate",
+        description="Free the device's seat; its token stops working.",
+    )
 
     @extend_schema(
         request=None,
@@ -30,5 +33,5 @@ class DeviceViewSet(TenantScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="rotate-token")
     def rotate_token(self, request, pk=None):
-        token = services.device_rotate_token(device=self.get_object())
+        token = self.call(services.device_rotate_token, self.get_object())
         return Response({"deviceToken": token})

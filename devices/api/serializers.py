@@ -55,3 +55,12 @@ class DeviceSerializer(serializers.ModelSerializer):
             "deactivated_at",
         ]
         read_only_fields = fields
+
+
+class DeviceUpdateInput(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    channel = serializers.ChoiceField(choices=Device.Channel.choices, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=100, required=False
+    )
+    metadata = serializers.DictField(required=False)

@@ -4,9 +4,9 @@ from rest_framework.response import Response
 
 from core.api.authentication import bearer_token
 from core.api.views import NodeView, PublicNodeView
-from licensing.codes import Code
+from licensing.codes import Code, license_refusal
 
-from ..services import device_register, license_refusal
+from ..services import device_register
 from .serializers import PingOutput, RegisterInput, RegisterOutput
 
 

@@ -1,12 +1,10 @@
-from datetime import timedelta
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from core.api.authentication import bearer_token
 
 from ..selectors import api_token_by_token
+from ..services import api_token_touch
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -19,9 +17,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         api_token = api_token_by_token(token=token)
         if api_token is None or not api_token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired API token."))
-        now = timezone.now()
-        if not api_token.last_used_at or now - api_token.last_used_at > timedelta(minutes=1):
-            type(api_token).objects.filter(pk=api_token.pk).update(last_used_at=now)
+        api_token_touch(api_token=api_token)
         return api_token.user, api_token
 
     def authenticate_header(self, request):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from rest_framework import serializers
 
 from core.api.serializers import INT_MAX, StrictSerializer
@@ -54,29 +56,107 @@ class TenantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tenant
         fields = ["id", "name", "slug", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class TenantInput(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=100)
+
+
+class TenantUpdateInput(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    slug = serializers.SlugField(max_length=100, required=False)
 
 
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "slug", "name", "distribution", "allowed_commands", "created_at"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "distribution",
+            "allowed_commands",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ProductInput(StrictSerializer):
+    slug = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    distribution = serializers.ChoiceField(
+        choices=Product.Distribution.choices, default=Product.Distribution.LICENSED
+    )
+    allowed_commands = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=100, required=False
+    )
+
+
+class ProductUpdateInput(StrictSerializer):
+    slug = serializers.SlugField(max_length=100, required=False)
+    name = serializers.CharField(max_length=200, required=False)
+    distribution = serializers.ChoiceField(choices=Product.Distribution.choices, required=False)
+    allowed_commands = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=100, required=False
+    )
+
+
+POLICY_FIELDS = [
+    "id",
+    "product",
+    "name",
+    "max_devices",
+    "duration",
+    "max_validations",
+    "heartbeat_window",
+    "grace_period",
+    "maintenance_duration",
+    "entitlements",
+    "is_active",
+]
 
 
 class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = Policy
-        fields = [
-            "id",
-            "product",
-            "name",
-            "max_devices",
-            "duration",
-            "max_validations",
-            "heartbeat_window",
-            "grace_period",
-            "maintenance_duration",
-            "entitlements",
-        ]
+        fields = POLICY_FIELDS
+        read_only_fields = fields
+
+
+def _count(**kwargs):
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=INT_MAX, **kwargs
+    )
+
+
+def _duration(**kwargs):
+    # Bounded: SQLite stores microseconds in a 64-bit integer.
+    return serializers.DurationField(
+        required=False, min_value=timedelta(0), max_value=timedelta(days=36500), **kwargs
+    )
+
+
+class PolicyUpdateInput(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    max_devices = _count()
+    duration = _duration(allow_null=True)
+    max_validations = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=INT_MAX
+    )
+    heartbeat_window = _duration(allow_null=True)
+    grace_period = _duration()
+    maintenance_duration = _duration(allow_null=True)
+    entitlements = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=200, required=False
+    )
+
+
+class PolicyInput(PolicyUpdateInput):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    name = serializers.CharField(max_length=200)
 
 
 class LicenseSerializer(serializers.ModelSerializer):

@@ -98,7 +98,7 @@ def test_platform_admin_issues_a_license_sees_its_key_once_then_suspends_it(page
     page.locator(f'input[name="_selected_action"][value="{license.pk}"]').check()
     page.locator('select[name="action"]').select_option(label="Suspend selected licenses")
     page.get_by_role("button", name="Go").click()
-    page.locator("ul.messagelist li.success", has_text="Licenses suspended.").wait_for()
+    page.locator("ul.messagelist li.success", has_text="1 license(s) suspended.").wait_for()
     assert result_row(page, license.key_prefix).locator("td.field-status").inner_text() == (
         "Suspended"
     )

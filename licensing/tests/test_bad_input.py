@@ -68,9 +68,21 @@ def test_gunicorn_access_log_leaves_query_strings_out():
         assert leaky not in conf.access_log_format
 
 
-def test_deleting_a_row_others_refer_to_is_a_409(platform_client):
+def test_tenants_are_deactivated_not_deleted(platform_client):
     from licensing.tests.factories import LicenseFactory
 
     license = LicenseFactory()
-    response = platform_client.delete(f"/api/v1/manage/tenants/{license.tenant_id}/")
-    assert response.status_code == 409 and response.json()["code"] == "PROTECTED"
+    url = f"/api/v1/manage/tenants/{license.tenant_id}/"
+    response = platform_client.delete(url)
+    assert response.status_code == 405 and response.json()["code"] == "METHOD_NOT_ALLOWED"
+    response = platform_client.post(f"{url}deactivate/")
+    assert response.status_code == 200 and response.json()["is_active"] is False
+
+
+def test_a_protected_delete_is_a_409_not_a_500():
+    from django.db.models import ProtectedError
+
+    from core.exceptions import api_exception_handler
+
+    response = api_exception_handler(ProtectedError("in use", set()), {})
+    assert response.status_code == 409 and response.data["code"] == "PROTECTED"

@@ -25,7 +25,7 @@ def _database_dump() -> str:
 def test_license_key_and_api_token_are_not_in_the_database_or_logs(api_client, caplog):
     caplog.set_level(logging.DEBUG)
     policy = PolicyFactory()
-    issued = license_issue(tenant=TenantFactory(), product=policy.product, policy=policy)
+    issued = license_issue(tenant=TenantFactory(), policy=policy)
     token = api_token_create(user=UserFactory()).token
     api_client.post("/api/v1/licenses/validate", {"key": issued.key}, format="json")
     api_client.get("/api/license/validate", {"key": issued.key})

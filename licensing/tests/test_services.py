@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_issue_takes_policy_values_and_stores_only_the_hash():
     policy = PolicyFactory(max_devices=3, max_validations=10, duration=timedelta(days=10))
-    issued = services.license_issue(tenant=TenantFactory(), product=policy.product, policy=policy)
+    issued = services.license_issue(tenant=TenantFactory(), policy=policy)
     license = License.objects.get(pk=issued.license.pk)
     assert LICENSE_KEY_RE.match(issued.key)
     assert license.key_hash == secret_hash(issued.key) != issued.key
@@ -30,7 +30,6 @@ def test_issue_overrides_win_over_the_policy():
     policy = PolicyFactory(max_devices=3)
     issued = services.license_issue(
         tenant=TenantFactory(),
-        product=policy.product,
         policy=policy,
         max_devices=1,
         expires_at=None,
@@ -40,10 +39,7 @@ def test_issue_overrides_win_over_the_policy():
 
 def test_keys_are_random_and_unique():
     policy = PolicyFactory()
-    keys = {
-        services.license_issue(tenant=TenantFactory(), product=policy.product, policy=policy).key
-        for _ in range(20)
-    }
+    keys = {services.license_issue(tenant=TenantFactory(), policy=policy).key for _ in range(20)}
     assert len(keys) == 20
 
 

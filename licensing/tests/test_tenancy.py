@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.contrib import admin
 from django.core import checks
@@ -180,15 +182,25 @@ def test_releases_created_by_tenant_staff_belong_to_their_tenant():
     api = APIClient()
     api.force_authenticate(staff_of(tenant, Release))
     product = ProductFactory()
-    for requested in (None, str(other.pk)):
-        version = "1.0.0" if requested is None else "2.0.0"
+    response = api.post(
+        "/api/v1/manage/releases/",
+        {"product": product.pk, "version": "1.0.0", "tenant": None},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["tenant"] == str(tenant.pk)
+    # Another tenant's id is answered exactly like one that does not exist.
+    answers = []
+    for requested in (str(other.pk), str(uuid.uuid4())):
         response = api.post(
             "/api/v1/manage/releases/",
-            {"product": product.pk, "version": version, "tenant": requested},
+            {"product": product.pk, "version": "2.0.0", "tenant": requested},
             format="json",
         )
-        assert response.status_code == 201
-        assert response.json()["tenant"] == str(tenant.pk)
+        assert response.status_code == 400
+        answers.append(response.json()["errors"]["tenant"][0].replace(requested, "<id>"))
+    assert answers[0] == answers[1]
+    assert not Release.objects.filter(version="2.0.0").exists()
 
 
 def test_vendor_wide_models_are_read_only_for_tenant_staff(client):

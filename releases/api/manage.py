@@ -1,11 +1,13 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
-from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.response import Response
 
-from core.api.viewsets import ServiceViewSet
-from core.tenancy import TenantScopedViewSetMixin, scope_for_user
+from core.api.viewsets import (
+    ManagementViewSet,
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
+    ServiceUpdateMixin,
+    service_action,
+)
 
 from .. import services
 from ..filters import ArtifactFilter, ReleaseFilter, UpdateSessionFilter
@@ -21,44 +23,26 @@ from .serializers import (
 
 
 @extend_schema_view(
+    create=extend_schema(request=ReleaseCreateInput, responses={201: ReleaseSerializer}),
     update=extend_schema(request=ReleaseUpdateInput),
     partial_update=extend_schema(request=ReleaseUpdateInput),
 )
-class ReleaseViewSet(ServiceViewSet):
+class ReleaseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ManagementViewSet):
     queryset = Release.objects.select_related("product")
     serializer_class = ReleaseSerializer
     filterset_class = ReleaseFilter
-    update_input = ReleaseUpdateInput
-    update_service = staticmethod(services.release_update)
+    create_input, create_service = ReleaseCreateInput, staticmethod(services.release_create)
+    update_input, update_service = ReleaseUpdateInput, staticmethod(services.release_update)
 
-    @extend_schema(request=ReleaseCreateInput, responses={201: ReleaseSerializer})
-    def create(self, request, *args, **kwargs):
-        data = ReleaseCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        fields["tenant"] = self.tenant_for_create(fields["tenant"])
-        release = services.release_create(**fields)
-        return Response(ReleaseSerializer(release).data, status=201)
-
-    @extend_schema(request=None, responses=ReleaseSerializer)
-    @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
-        return self.transition(services.release_publish)
-
-    @extend_schema(request=None, responses=ReleaseSerializer)
-    @action(detail=True, methods=["post"])
-    def yank(self, request, pk=None):
-        return self.transition(services.release_yank)
+    publish = service_action(
+        services.release_publish, name="publish", description="Offer the release to devices."
+    )
+    yank = service_action(
+        services.release_yank, name="yank", description="Withdraw: never offered nor served."
+    )
 
 
-class ArtifactViewSet(
-    TenantScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class ArtifactViewSet(ServiceCreateMixin, ServiceDestroyMixin, ManagementViewSet):
     """Upload with multipart/form-data: Django spools the body to disk as it arrives and the
     service hashes and stores it a chunk at a time, so no artifact sits whole in memory."""
 
@@ -66,30 +50,31 @@ class ArtifactViewSet(
     serializer_class = ArtifactSerializer
     filterset_class = ArtifactFilter
     parser_classes = [MultiPartParser, FormParser]
+    write_scoped_fields = ("release",)  # an upload changes its release
+    create_input = ArtifactUploadInput
+    destroy_service = staticmethod(services.artifact_delete)
+
+    @staticmethod
+    def create_service(*, actor, release, file, platform, size=None, sha256=None, signature=""):
+        return services.artifact_create(
+            actor=actor,
+            release=release,
+            file=file,
+            platform=platform,
+            filename=file.name,
+            declared_size=size,
+            declared_sha256=sha256,
+            signature=signature,
+        )
 
     @extend_schema(request=ArtifactUploadInput, responses={201: ArtifactSerializer})
     def create(self, request, *args, **kwargs):
-        data = ArtifactUploadInput(data=request.data)
-        releases = scope_for_user(Release.objects.all(), request.user, write=True)
-        data.fields["release"].queryset = releases
-        data.is_valid(raise_exception=True)
-        d = data.validated_data
-        artifact = services.artifact_create(
-            release=d["release"],
-            file=d["file"],
-            platform=d["platform"],
-            filename=d["file"].name,
-            declared_size=d.get("size"),
-            declared_sha256=d.get("sha256"),
-            signature=d["signature"],
-        )
-        return Response(ArtifactSerializer(artifact).data, status=201)
-
-    def perform_destroy(self, instance):
-        services.artifact_delete(artifact=instance)
+        return super().create(request, *args, **kwargs)
 
 
-class UpdateSessionViewSet(TenantScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class UpdateSessionViewSet(ManagementViewSet):
+    """Written by devices' status reports; read here."""
+
     queryset = UpdateSession.objects.select_related("device", "release")
     serializer_class = UpdateSessionSerializer
     filterset_class = UpdateSessionFilter

@@ -51,7 +51,7 @@ def test_create_a_release_with_its_artifact_from_the_release_page(admin_client):
         {"action": "publish", "_selected_action": [release.pk]},
         follow=True,
     )
-    assert "Releases published." in response.content.decode()
+    assert "1 release(s) published." in response.content.decode()
     release.refresh_from_db()
     assert release.status == "published"
     admin_client.post(
@@ -69,7 +69,7 @@ def test_publishing_an_empty_release_says_why(admin_client):
         follow=True,
     )
     assert "needs at least one artifact" in response.content.decode()
-    assert "Releases published." not in response.content.decode()
+    assert "0 release(s) published." in response.content.decode()
     assert Release.objects.get(pk=release.pk).status == "draft"
     assert not Artifact.objects.exists()
 

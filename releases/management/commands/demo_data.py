@@ -55,7 +55,7 @@ class Command(BaseCommand):
         )
         license = License.objects.filter(tenant=tenant, product=product, name="Demo").first()
         if license is None:
-            issued = license_issue(tenant=tenant, product=product, policy=policy, name="Demo")
+            issued = license_issue(tenant=tenant, policy=policy, name="Demo")
             return issued.key, tenant
         return license_regenerate_key(license=license), tenant
 
