@@ -416,3 +416,21 @@ def api_token_touch(*, api_token: ApiToken, now=None) -> None:
         return
     ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     api_token.last_used_at = now
+
+
+# --- Roles ------------------------------------------------------------------------------
+
+
+def tenant_staff_group():
+    """Create or refresh the tenant staff group with its permissions; idempotent."""
+    from django.contrib.auth.models import Group, Permission
+
+    from .roles import TENANT_STAFF_GROUP, TENANT_STAFF_PERMISSIONS
+
+    group, _created = Group.objects.get_or_create(name=TENANT_STAFF_GROUP)
+    perms = []
+    for label in TENANT_STAFF_PERMISSIONS:
+        app_label, codename = label.split(".")
+        perms += Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(perms)
+    return group

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from licensing.keys import license_key_generate, secret_hash
 from licensing.models import ApiToken, License, Policy, Product, Tenant, User
-from licensing.roles import tenant_staff_group
+from licensing.services import tenant_staff_group
 
 
 class TenantFactory(factory.django.DjangoModelFactory):

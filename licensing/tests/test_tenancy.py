@@ -106,22 +106,51 @@ def test_system_check_passes_on_the_project():
     assert tenant_scoping_check() == []
 
 
+def _tenant_relations(model) -> set[str]:
+    """Foreign keys and many-to-many fields of `model` that point at tenant data."""
+    return {
+        f.name
+        for f in model._meta.get_fields()
+        if f.concrete and (f.many_to_one or f.many_to_many) and holds_tenant_data(f.related_model)
+    }
+
+
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m._meta.label)
 def test_admin_foreign_key_choices_hold_only_the_staffs_tenant(client, model):
+    """On the add page and on the change page of one of their own rows, every relation to
+    tenant data is either a choice holding only the staff's tenant's rows, or not a
+    choice at all (read-only or hidden). Every such relation is visited."""
     from django.forms import ModelChoiceField
 
     tenant_a, tenant_b = TenantFactory(), TenantFactory()
     for make in FACTORIES.values():  # every kind of tenant row exists in B
         make(tenant_b)
+    ours = FACTORIES[model](tenant_a)
     client.force_login(staff_of(tenant_a, model))
-    response = client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/add/")
-    if response.status_code == 403:
-        return  # nobody adds these by hand (devices register, events are written)
-    form = response.context["adminform"].form
-    for name, field in form.fields.items():
-        if isinstance(field, ModelChoiceField) and holds_tenant_data(field.queryset.model):
+    base = f"/admin/{model._meta.app_label}/{model._meta.model_name}"
+    relations = _tenant_relations(model)
+    pages = 0
+    for url in (f"{base}/add/", f"{base}/{ours.pk}/change/"):
+        response = client.get(url)
+        if response.status_code == 403 and url.endswith("/add/"):
+            continue  # nobody adds these by hand (devices register, events are written)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+        pages += 1
+        fields = response.context["adminform"].form.fields
+        for name in relations:
+            field = fields.get(name)
+            if field is None:
+                continue  # read-only or hidden: not a choice
+            assert isinstance(field, ModelChoiceField), f"{model._meta.label}.{name}"
             leaked = [obj for obj in field.queryset if _tenant_of(obj) == tenant_b.pk]
             assert not leaked, f"{model._meta.label}.{name} offers tenant B's {leaked}"
+            assert [obj for obj in field.queryset if _tenant_of(obj) == tenant_a.pk] or (
+                name == "tenant"
+            ), f"{model._meta.label}.{name} offers none of the staff's own rows"
+        for name, field in fields.items():
+            if isinstance(field, ModelChoiceField) and holds_tenant_data(field.queryset.model):
+                assert name in relations, f"{model._meta.label}.{name} was not visited"
+    assert pages, f"{model._meta.label}: neither an add nor a change page was visited"
 
 
 def _tenant_of(obj):
@@ -227,7 +256,7 @@ def test_vendor_wide_models_are_read_only_for_tenant_staff(client):
 
 def test_tenant_staff_editing_a_colleague_keeps_their_groups(client):
     from licensing.models import User
-    from licensing.roles import tenant_staff_group
+    from licensing.services import tenant_staff_group
 
     tenant = TenantFactory()
     colleague = UserFactory(tenant=tenant, username="colleague")

@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from licensing.models import License, Policy, Product, Tenant, User
-from licensing.roles import tenant_staff_group
-from licensing.services import license_issue, license_regenerate_key
+from licensing.services import license_issue, license_regenerate_key, tenant_staff_group
 from releases.models import Release
 from releases.services import artifact_create, release_create, release_publish
 
