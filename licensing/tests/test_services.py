@@ -145,3 +145,31 @@ def test_update_refuses_fields_that_are_not_editable():
     services.license_update(license=license, max_devices=9)
     license.refresh_from_db()
     assert license.max_devices == 9
+
+
+def test_deactivated_products_and_policies_issue_nothing_new():
+    from core.exceptions import ApiError as Refusal
+
+    policy = PolicyFactory()
+    services.policy_deactivate(policy=policy)
+    with pytest.raises(Refusal) as refused:
+        services.license_issue(tenant=TenantFactory(), policy=policy)
+    assert refused.value.code == "INACTIVE"
+    services.policy_activate(policy=policy)
+    services.product_deactivate(product=policy.product)
+    with pytest.raises(Refusal):
+        services.policy_create(product=policy.product, name="Another")
+    with pytest.raises(Refusal):
+        services.license_issue(tenant=TenantFactory(), policy=policy)
+
+
+def test_deactivating_a_tenant_is_evented_once_and_stops_its_licenses():
+    from licensing.codes import Code, license_status_code
+    from licensing.tests.factories import LicenseFactory
+
+    license = LicenseFactory()
+    services.tenant_deactivate(tenant=license.tenant)
+    services.tenant_deactivate(tenant=license.tenant)  # already off: nothing recorded
+    assert Event.objects.filter(type="tenant.deactivated").count() == 1
+    license.refresh_from_db()
+    assert license_status_code(license) == Code.TENANT_INACTIVE

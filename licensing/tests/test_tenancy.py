@@ -320,3 +320,21 @@ def test_tenant_staff_cannot_create_or_reactivate_tenants(client):
     )
     tenant.refresh_from_db()
     assert not tenant.is_active and Tenant.objects.count() == 1
+
+
+def test_tenant_staff_cannot_raise_their_own_entitlements_whatever_their_permissions():
+    from licensing.models import License
+    from licensing.tests.factories import LicenseFactory, PolicyFactory
+
+    tenant = TenantFactory()
+    own = LicenseFactory(tenant=tenant, max_devices=2)
+    api = APIClient()
+    api.force_authenticate(staff_of(tenant, License))  # add, change, delete, view
+    url = f"/api/v1/manage/licenses/{own.pk}/"
+    assert api.get(url).status_code == 200  # they read their license
+    response = api.patch(url, {"max_devices": None, "max_validations": None}, format="json")
+    assert response.status_code == 403
+    body = {"tenant": str(tenant.pk), "policy": PolicyFactory(max_devices=None).pk}
+    assert api.post("/api/v1/manage/licenses/", body, format="json").status_code == 403
+    own.refresh_from_db()
+    assert own.max_devices == 2 and License.objects.filter(tenant=tenant).count() == 1

@@ -124,3 +124,36 @@ def test_patch_goes_through_the_services(platform_client, license):
     assert response.status_code == 200
     release.refresh_from_db()
     assert release.notes == "Correctifs" and release.is_mandatory
+
+
+def test_release_refusals_speak_french(platform_client):
+    product = ProductFactory(slug="crm")
+    body = {"product": product.pk, "version": "1.0.0"}
+    assert platform_client.post(f"{M}/releases/", body, format="json").status_code == 201
+    response = platform_client.post(
+        f"{M}/releases/", body, format="json", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 409
+    assert response.json() == {"code": "VERSION_EXISTS", "message": "crm 1.0.0 existe déjà."}
+    release = Release.objects.get(version="1.0.0")
+    response = platform_client.post(
+        f"{M}/releases/{release.pk}/publish/", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 409
+    assert response.json()["message"] == (
+        "Une version doit avoir au moins un artefact pour être publiée."
+    )
+
+
+def test_a_tenant_restricted_version_does_not_collide_with_a_shared_one(api_client):
+    from licensing.tests.tenancy import staff_of
+
+    product = ProductFactory()
+    hidden = Release.objects.create(product=product, version="3.0.0")  # a shared draft
+    tenant = TenantFactory()
+    api_client.force_authenticate(staff_of(tenant, Release))
+    response = api_client.post(
+        f"{M}/releases/", {"product": product.pk, "version": "3.0.0"}, format="json"
+    )
+    assert response.status_code == 201  # no word of the draft it cannot see
+    assert response.json()["tenant"] == str(tenant.pk) and response.json()["id"] != str(hidden.pk)
