@@ -1,10 +1,9 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.response import Response
 
 from core.api.views import DialectView, PublicNodeView, StatusCodeErrorsMixin
 
-from ..codes import Code
+from ..codes import license_refusal
 from ..services import license_validate
 from .serializers import (
     CyberSenseiValidateInput,
@@ -34,9 +33,6 @@ class LicenseValidateView(PublicNodeView):
         return Response(ValidateOutput(body).data)
 
 
-CYBERSENSEI_STATUS = {Code.NOT_FOUND: status.HTTP_404_NOT_FOUND}
-
-
 class CyberSenseiLicenseValidateView(StatusCodeErrorsMixin, DialectView):
     """`GET /api/license/validate?key=`: the CyberSensei node's start-up check."""
 
@@ -49,9 +45,7 @@ class CyberSenseiLicenseValidateView(StatusCodeErrorsMixin, DialectView):
         data.is_valid(raise_exception=True)
         result = license_validate(key=data.validated_data["key"])
         if not result.valid:
-            code = CYBERSENSEI_STATUS.get(result.code, status.HTTP_400_BAD_REQUEST)
-            body = {"statusCode": code, "message": result.message, "code": result.code}
-            return Response(body, status=code)
+            raise license_refusal(result.code, seed=True)
         license = result.license
         body = {
             "valid": True,

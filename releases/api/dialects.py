@@ -8,9 +8,8 @@ from rest_framework.response import Response
 
 from core.api.views import DialectView, StatusCodeErrorsMixin
 from core.exceptions import ApiError
-from licensing.codes import Code, message
+from licensing.codes import Code, license_refusal, license_status_code
 from licensing.models import License, Product
-from licensing.services import license_status_code
 
 from ..models import Artifact
 from ..updates import Audience, artifact_for_download, latest_offer
@@ -40,12 +39,12 @@ def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=No
             if lic.product.slug == product_slug or lic.product_id == product_id
         ]
         if not licenses:
-            raise ApiError(Code.PRODUCT_MISMATCH, message(Code.PRODUCT_MISMATCH), 400)
+            raise license_refusal(Code.PRODUCT_MISMATCH, seed=True)
     codes = {lic.pk: license_status_code(lic) for lic in licenses}
     valid = [lic for lic in licenses if codes[lic.pk] == Code.VALID]
     if not valid:
         code = codes[licenses[0].pk]  # the newest license says why
-        raise ApiError(code, message(code), 400)
+        raise license_refusal(code, seed=True)
     if len({lic.product_id for lic in valid}) > 1:
         raise ApiError("PRODUCT_REQUIRED", _("This tenant has several products: name one."), 400)
     return valid[0]
