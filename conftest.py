@@ -15,6 +15,12 @@ def _fresh_cache():
     forget_caches()
 
 
+@pytest.fixture(autouse=True)
+def _webhook_targets_on_loopback(settings):
+    """Tests' webhook receivers listen on 127.0.0.1 (tests of the guard turn this off)."""
+    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def api_client():
     return APIClient()
@@ -164,3 +170,70 @@ def local_storage(settings, tmp_path):
         },
     }
     return tmp_path / "media"
+
+
+# --- A real Celery worker with embedded beat (end-to-end tests) -------------------------
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """`start_worker(**env)` runs `celery worker --beat` on the test database, as
+    scripts/run-embedded and the docker stack do; returns (process, log path). Needs
+    `django_db(transaction=True)`: the worker reads committed rows."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    started = []
+
+    def start(**extra):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            "RELAIS_VAR_DIR": str(tmp_path),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            **extra,
+        }
+        if settings.REDIS_URL:
+            # A database of its own: tests flush the cache's.
+            env["CELERY_BROKER_URL"] = settings.REDIS_URL.rsplit("/", 1)[0] + "/14"
+            env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
+        for folder in ("queue", "processed", "control"):
+            (tmp_path / "celery" / folder).mkdir(parents=True, exist_ok=True)
+        log_path = tmp_path / "worker.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "config", "worker", "--beat"),
+                *("--loglevel=INFO", "--concurrency=1", "--pool=solo"),
+                f"--schedule={tmp_path / 'beat-schedule'}",
+            ],
+            cwd=Path(__file__).resolve().parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log))
+        return process, log_path
+
+    yield start
+    for process, log in started:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

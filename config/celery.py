@@ -21,6 +21,10 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     timezone="UTC",
     beat_schedule={
+        "sweep-webhook-deliveries": {
+            "task": "sync.tasks.webhook_deliveries_sweep_task",
+            "schedule": env.float("RELAIS_WEBHOOK_SWEEP_SECONDS", default=10.0),
+        },
         "free-silent-device-seats": {
             "task": "devices.tasks.device_seats_free_silent_task",
             "schedule": env.float("RELAIS_SEAT_SWEEP_SECONDS", default=300.0),

@@ -11,9 +11,10 @@ from licensing.api.urls import node_urlpatterns as licensing_node
 from releases.api.urls import dialect_urlpatterns as releases_dialects
 from releases.api.urls import manage_router as releases_manage
 from releases.api.urls import node_urlpatterns as releases_node
+from sync.api.urls import manage_router as sync_manage
 
 # Every app's management router; the tenancy tests walk this list.
-MANAGE_ROUTERS = [licensing_manage, devices_manage, releases_manage]
+MANAGE_ROUTERS = [licensing_manage, devices_manage, releases_manage, sync_manage]
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
 urlpatterns = [

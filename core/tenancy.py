@@ -91,6 +91,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
             field.queryset = scope_for_user(field.queryset, request.user)
         return field
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if user_tenant_id(request.user) is not None and _has_tenant_field(self.model):
+            fields = [f for f in fields if f != "tenant"]
+        return fields
+
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
         if user_tenant_id(request.user) is not None and _has_tenant_field(self.model):

@@ -13,4 +13,9 @@ TENANT_STAFF_PERMISSIONS = [
     "releases.view_artifact",
     "releases.view_updatesession",
     "sync.view_event",
+    "sync.view_webhookendpoint",
+    "sync.add_webhookendpoint",
+    "sync.change_webhookendpoint",
+    "sync.view_webhookdelivery",
+    "sync.change_webhookdelivery",
 ]

@@ -1,5 +1,6 @@
-"""`publish()` records an event in the caller's transaction: if the change rolls back,
-so does its event, and nothing is lost if a broker is down."""
+"""`publish()` records an event, and one webhook delivery per subscribed endpoint, in the
+caller's transaction: if the change rolls back, so does its event, and nothing is lost if
+a broker is down (the deliveries wait in the database for a worker or the sweep)."""
 
 import json
 
@@ -24,10 +25,14 @@ def publish(event_type: str, *, tenant=None, payload: dict | None = None, actor=
     clean = json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder))
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        return Event.objects.create(
+        event = Event.objects.create(
             type=event_type,
             tenant=tenant,
             payload=clean,
             actor=user if getattr(user, "pk", None) else None,
             actor_label=actor_label(user),
         )
+        from .webhooks import deliveries_for_event
+
+        deliveries_for_event(event)
+    return event

@@ -146,6 +146,9 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# How long a request may wait to hand a task to the broker (core.tasks.queue_now): a down
+# broker delays background work, never an answer.
+RELAIS_BROKER_CONNECT_TIMEOUT = env.float("RELAIS_BROKER_CONNECT_TIMEOUT", default=0.5)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Internationalisation ----------------------------------------------------------------
@@ -156,6 +159,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Django 6.0's default for URL form fields, taken now (admin webhook endpoint URLs).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -242,6 +247,17 @@ RELAIS_PLATFORMS = env.list(
 RELAIS_CATALOGUE_CACHE_SECONDS = env.int("RELAIS_CATALOGUE_CACHE_SECONDS", default=300)
 # How often an update check records a device's contact (for the silent-seat sweep).
 RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=600)
+
+# Webhooks: targets on private, loopback or link-local addresses are refused unless this
+# is on (on-premise installs whose receivers live on the LAN).
+RELAIS_WEBHOOK_ALLOW_PRIVATE = env.bool("RELAIS_WEBHOOK_ALLOW_PRIVATE", default=False)
+RELAIS_WEBHOOK_CONNECT_TIMEOUT = env.float("RELAIS_WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+RELAIS_WEBHOOK_READ_TIMEOUT = env.float("RELAIS_WEBHOOK_READ_TIMEOUT", default=10.0)
+RELAIS_WEBHOOK_MAX_RESPONSE_BYTES = env.int("RELAIS_WEBHOOK_MAX_RESPONSE_BYTES", default=4096)
+# After a secret rotation, deliveries carry a second signature made with the old secret.
+RELAIS_WEBHOOK_SECRET_OVERLAP_SECONDS = env.int(
+    "RELAIS_WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 3600
+)
 
 LOGGING = {
     "version": 1,

@@ -1,16 +1,10 @@
 """Celery for real: a worker with an embedded beat, as `scripts/run-embedded` and the
 docker stack run them, frees the seat of a silent device on its own."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from devices.models import Device
@@ -18,51 +12,11 @@ from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, PolicyFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
-def worker(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "RELAIS_VAR_DIR": str(tmp_path),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "RELAIS_SEAT_SWEEP_SECONDS": "1",
-    }
-    if settings.REDIS_URL:
-        # A database of its own: tests flush the cache's.
-        env["CELERY_BROKER_URL"] = settings.REDIS_URL.rsplit("/", 1)[0] + "/14"
-        env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
-    (tmp_path / "celery" / "queue").mkdir(parents=True)
-    (tmp_path / "celery" / "processed").mkdir(parents=True)
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "config", "worker", "--beat"),
-            *("--loglevel=INFO", "--concurrency=1", "--pool=solo"),
-            f"--schedule={tmp_path / 'beat-schedule'}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process, tmp_path / "worker.log"
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+def worker(start_worker):
+    return start_worker(RELAIS_SEAT_SWEEP_SECONDS="1")
 
 
 def test_beat_and_worker_free_a_silent_seat(worker):

@@ -1,0 +1,118 @@
+"""Every event type Relais publishes, with an example payload (the README's list is made
+from this one; a test fails when a `publish()` names a type missing here).
+
+Webhook endpoints filter on these: an exact type, `<prefix>.*`, or `*`.
+"""
+
+LICENSE = {"licenseId": "6f1c…", "keyPrefix": "AB12CD34", "status": "active"}
+DEVICE = {"deviceId": "0b7e…", "hardwareId": "hw-1", "licenseId": "6f1c…"}
+RELEASE = {
+    "releaseId": "5d2a…",
+    "product": "itstock-crm",
+    "version": "1.2.0",
+    "channel": "stable",
+    "status": "published",
+}
+UPDATE = {
+    "sessionId": "9c41…",
+    "deviceId": "0b7e…",
+    "releaseId": "5d2a…",
+    "fromVersion": "1.1.0",
+    "toVersion": "1.2.0",
+    "error": "",
+}
+
+EVENT_TYPES: dict[str, dict] = {
+    "tenant.created": {"tenantId": "3e9f…", "slug": "acme", "isActive": True},
+    "tenant.updated": {"tenantId": "3e9f…", "slug": "acme", "isActive": True, "changed": ["name"]},
+    "tenant.activated": {"tenantId": "3e9f…", "slug": "acme", "isActive": True},
+    "tenant.deactivated": {"tenantId": "3e9f…", "slug": "acme", "isActive": False},
+    "product.created": {"productId": 1, "slug": "itstock-crm", "isActive": True},
+    "product.updated": {"productId": 1, "slug": "itstock-crm", "isActive": True, "changed": []},
+    "product.activated": {"productId": 1, "slug": "itstock-crm", "isActive": True},
+    "product.deactivated": {"productId": 1, "slug": "itstock-crm", "isActive": False},
+    "policy.created": {"policyId": 1, "productId": 1, "name": "Pro", "isActive": True},
+    "policy.updated": {"policyId": 1, "productId": 1, "name": "Pro", "changed": ["max_devices"]},
+    "policy.activated": {"policyId": 1, "productId": 1, "name": "Pro", "isActive": True},
+    "policy.deactivated": {"policyId": 1, "productId": 1, "name": "Pro", "isActive": False},
+    "license.created": LICENSE,
+    "license.updated": LICENSE | {"changed": ["max_devices"]},
+    "license.suspended": LICENSE | {"status": "suspended"},
+    "license.reinstated": LICENSE,
+    "license.revoked": LICENSE | {"status": "revoked"},
+    "license.renewed": LICENSE,
+    "license.key_regenerated": LICENSE,
+    "license.expiring": LICENSE | {"expiresAt": "2026-12-31T00:00:00Z", "daysLeft": 7},
+    "api_token.created": {"user": "ci-bot", "prefix": "rlt_a1b2c3"},
+    "api_token.revoked": {"user": "ci-bot", "prefix": "rlt_a1b2c3"},
+    "device.registered": DEVICE,
+    "device.updated": DEVICE | {"changed": ["app_version"]},
+    "device.deactivated": DEVICE | {"reason": "silent"},
+    "device.token_rotated": DEVICE,
+    "device.offline": DEVICE | {"lastSeenAt": "2026-11-25T10:00:00Z"},
+    "device.online": DEVICE,
+    "release.created": RELEASE | {"status": "draft"},
+    "release.updated": RELEASE | {"changed": ["notes"]},
+    "release.published": RELEASE,
+    "release.yanked": RELEASE | {"status": "yanked"},
+    "artifact.created": RELEASE | {"artifactId": "8a0d…", "platform": "windows-x86_64"},
+    "artifact.deleted": RELEASE | {"artifactId": "8a0d…", "platform": "windows-x86_64"},
+    "update.pending": UPDATE,
+    "update.downloading": UPDATE,
+    "update.downloaded": UPDATE,
+    "update.installing": UPDATE,
+    "update.completed": UPDATE,
+    "update.failed": UPDATE | {"error": "Checksum mismatch"},
+    "update.rolled_back": UPDATE,
+    "alert.opened": {
+        "alertId": 12,
+        "deviceId": "0b7e…",
+        "metric": "temperature",
+        "severity": "critical",
+        "value": 82.5,
+    },
+    "alert.resolved": {"alertId": 12, "deviceId": "0b7e…", "metric": "temperature"},
+    "document.updated": {"name": "settings", "version": 4, "changed": ["siteName"]},
+    "endpoint.created": {"endpointId": "c4d2…", "url": "https://example.com/hooks"},
+    "endpoint.updated": {"endpointId": "c4d2…", "url": "https://example.com/hooks"},
+    "endpoint.secret_rotated": {"endpointId": "c4d2…", "url": "https://example.com/hooks"},
+    "endpoint.redelivered": {
+        "endpointId": "c4d2…",
+        "url": "https://example.com/hooks",
+        "deliveryId": "1a2b…",
+        "eventId": "7e8f…",
+    },
+    "endpoint.enabled": {"endpointId": "c4d2…", "url": "https://example.com/hooks"},
+    "endpoint.disabled": {
+        "endpointId": "c4d2…",
+        "url": "https://example.com/hooks",
+        "reason": "No success for 5 days.",
+    },
+    "webhook.test": {"endpointId": "c4d2…", "message": "Test event from Relais."},
+}
+
+PREFIXES = {name.split(".")[0] for name in EVENT_TYPES}
+
+
+def unknown_patterns(patterns) -> list[str]:
+    """The filter patterns that match no known event type."""
+    bad = []
+    for pattern in patterns:
+        if pattern == "*" or pattern in EVENT_TYPES:
+            continue
+        if pattern.endswith(".*") and pattern[:-2] in PREFIXES:
+            continue
+        bad.append(pattern)
+    return bad
+
+
+def matches(patterns, event_type: str) -> bool:
+    """Does an endpoint filtering on `patterns` (empty: everything) want `event_type`?"""
+    if not patterns:
+        return True
+    for pattern in patterns:
+        if pattern in ("*", event_type):
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False

@@ -1,0 +1,126 @@
+"""Sending a webhook without being turned against the network it runs in (SSRF).
+
+A target is http(s) only. Its host is resolved once; every address it resolves to must be
+public (not loopback, private, link-local such as 169.254.169.254, multicast, reserved,
+unspecified, nor an IPv4-mapped IPv6 form of those), unless RELAIS_WEBHOOK_ALLOW_PRIVATE
+is on (on-premise installs). The request then connects to the address that was checked,
+never resolving the name a second time (no DNS rebinding), with the original name in the
+Host header and, for https, in SNI and certificate verification. Redirects are not
+followed, time is bounded, and the response body read is capped.
+"""
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApiError
+
+
+class UnsafeTarget(ApiError):
+    def __init__(self, message: str):
+        super().__init__("UNSAFE_URL", message, 400)
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str  # as written in the URL: Host header, SNI, certificate
+    address: str  # the checked IP the request connects to
+    port: int
+    path: str
+
+
+def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast or address.is_reserved
+
+
+def resolve(url: str, *, allow_private: bool | None = None) -> Target:
+    """Check `url` and pick the address to connect to; UnsafeTarget when it is refused."""
+    if allow_private is None:
+        allow_private = settings.RELAIS_WEBHOOK_ALLOW_PRIVATE
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget(_("Not a valid URL.")) from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeTarget(_("Only http and https URLs with a host are accepted."))
+    if parts.username or parts.password:
+        raise UnsafeTarget(_("Credentials in the URL are not accepted: sign, don't embed."))
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeTarget(_("The host name does not resolve.")) from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise UnsafeTarget(_("The host name does not resolve."))
+    if not allow_private and any(_refused(a) for a in addresses):
+        raise UnsafeTarget(
+            _("The host resolves to a private, loopback or reserved address: refused.")
+        )
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(parts.scheme, parts.hostname, str(addresses[0]), port, path)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int | None
+    body: str
+    duration_ms: int
+    error: str = ""
+
+
+def post(target: Target, body: bytes, headers: dict, *, max_body: int) -> Response:
+    """POST `body` to the checked address of `target`."""
+    timeout = urllib3.Timeout(
+        connect=settings.RELAIS_WEBHOOK_CONNECT_TIMEOUT, read=settings.RELAIS_WEBHOOK_READ_TIMEOUT
+    )
+    host_header = target.host if ":" not in target.host else f"[{target.host}]"
+    default_port = 443 if target.scheme == "https" else 80
+    if target.port != default_port:
+        host_header = f"{host_header}:{target.port}"
+    options = {"timeout": timeout, "retries": False, "maxsize": 1}
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            target.address,
+            target.port,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
+            **options,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, **options)
+    started = time.monotonic()
+    try:
+        response = pool.urlopen(
+            "POST",
+            target.path,
+            body=body,
+            headers={**headers, "Host": host_header},
+            redirect=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        try:
+            data = response.read(max_body, decode_content=True) or b""
+        finally:
+            response.release_conn()
+        elapsed = int((time.monotonic() - started) * 1000)
+        return Response(response.status, data.decode("utf-8", "replace"), elapsed)
+    except urllib3.exceptions.HTTPError as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return Response(None, "", elapsed, error=f"{type(exc).__name__}: {exc}"[:500])
+    finally:
+        pool.close()
