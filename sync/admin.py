@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,8 @@ class WebhookEndpointAdmin(ServiceAdmin):
     ]
     update_service = webhooks.endpoint_update
     actions = ["send_test", "enable", "disable", "rotate_secret"]
+    # Django 6.0's default, taken now: a URL typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         if change:

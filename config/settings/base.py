@@ -159,8 +159,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Django 6.0's default for URL form fields, taken now (admin webhook endpoint URLs).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
