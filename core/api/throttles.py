@@ -1,11 +1,60 @@
-"""Throttles of the API."""
+"""Throttles of the API: a fixed-window counter per client in the shared cache.
+
+DRF's SimpleRateThrottle reads a history list, appends to it and writes it back: requests
+in flight at the same moment all read the same history, and most of them pass. Here each
+request is one atomic increment (Redis INCR; locmem increments under a lock; the embedded
+file cache is not atomic, and serves one machine), so at most `num_requests` pass per window
+whatever the concurrency. A window opens at a client's first request and lasts the rate's
+period; a client may thus send up to twice the rate across two adjacent windows.
+
+Subclasses choose whom they count by overriding `get_cache_key` (None: not throttled).
+"""
 
 from django.conf import settings
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 
-class ScopedThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle, with rates read from settings at request time."""
+class FixedWindowRateThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle's interface (rate, scope, `get_cache_key`, `wait`) over an atomic
+    counter instead of a history list."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        count = self._count(f"{self.key}:n")
+        return count <= self.num_requests
+
+    def _count(self, key: str) -> int:
+        """This request's number in the current window of `key`."""
+        if self.cache.add(key, 1, self.duration):
+            # A new window: remember when it opened, for Retry-After (not atomic with the
+            # counter, and need not be: it only sizes the hint).
+            self.cache.set(f"{key}:t", self.now, self.duration)
+            return 1
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the window closed between add() and incr()
+            count = 1 if self.cache.add(key, 1, self.duration) else self.cache.incr(key)
+        if count == 1:
+            # The key vanished between the backend's existence check and its INCR, which
+            # then created it without an expiry: give it one, or the client stays counted.
+            self.cache.touch(key, self.duration)
+        return count
+
+    def wait(self):
+        opened = self.cache.get(f"{self.key}:n:t")
+        if opened is None:
+            return self.duration
+        return max(1, self.duration - (self.now - opened))
+
+
+class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
+    """DRF's scoped throttle (a view's `throttle_scope`; per user, else per address), with
+    rates read from RELAIS_THROTTLE_RATES at request time and the atomic counter above."""
 
     def get_rate(self):
         return settings.RELAIS_THROTTLE_RATES.get(self.scope)
