@@ -7,7 +7,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from .api.parsers import ForbiddenCharacter
+
 _CODES = {
+    ForbiddenCharacter: "INVALID_CHARACTERS",
     exceptions.ParseError: "PARSE_ERROR",
     exceptions.AuthenticationFailed: "AUTHENTICATION_FAILED",
     exceptions.NotAuthenticated: "NOT_AUTHENTICATED",

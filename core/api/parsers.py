@@ -1,12 +1,42 @@
 """Parsing and content negotiation (DRF's settings import this module while views are
-still loading: it must import nothing of the project's)."""
+still loading: it must import nothing of the project's but `core.text`)."""
 
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+from core.text import describe, forbidden_character, forbidden_in_document
 
 
-class SafeJSONParser(JSONParser):
+class ForbiddenCharacter(ParseError):
+    """A control character or lone surrogate in a request (core.exceptions maps it to the
+    code `INVALID_CHARACTERS`)."""
+
+    default_detail = "Control characters are not allowed in input."
+    default_code = "invalid_characters"
+
+    def __init__(self, char: str):
+        super().__init__(f"Control character {describe(char)} is not allowed in input.")
+
+
+class _RefuseControlCharacters:
+    """Every string of the parsed body (keys, values, file names) is checked once here,
+    before authentication classes or serializers read it. Tabs and line breaks pass: some
+    fields are free text; single-line fields refuse them in `StrictSerializer`."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        data, files = (parsed.data, parsed.files) if hasattr(parsed, "files") else (parsed, None)
+        found = forbidden_in_document(data)
+        if found is None and files:
+            names = (f.name or "" for _, values in files.lists() for f in values)
+            found = next(filter(None, (forbidden_character(n) for n in names)), None)
+        if found is not None:
+            raise ForbiddenCharacter(found)
+        return parsed
+
+
+class SafeJSONParser(_RefuseControlCharacters, JSONParser):
     """JSON parser that answers a 400 for documents nested deep enough to exhaust the
     interpreter's recursion limit, instead of a 500."""
 
@@ -15,6 +45,14 @@ class SafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class SafeFormParser(_RefuseControlCharacters, FormParser):
+    pass
+
+
+class SafeMultiPartParser(_RefuseControlCharacters, MultiPartParser):
+    pass
 
 
 class JsonOnlyNegotiation(BaseContentNegotiation):

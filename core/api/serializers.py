@@ -2,12 +2,36 @@
 
 from rest_framework import serializers
 
+from core.text import describe, forbidden_character
+
 # The largest value a PostgreSQL integer column holds: input beyond it is a 400, not a 500.
 INT_MAX = 2**31 - 1
 
 
+class FreeTextField(serializers.CharField):
+    """Text that may hold tabs and line breaks (release notes, error messages); other
+    control characters are refused by the parsers, like everywhere else."""
+
+
+def single_line(value: str) -> None:
+    found = forbidden_character(value)
+    if found is not None:
+        raise serializers.ValidationError(
+            f"Control character {describe(found)} is not allowed here.", code="invalid_characters"
+        )
+
+
 class StrictSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not know, so a typo is an error."""
+    """Input serializer that refuses fields it does not know, so a typo is an error, and
+    control characters (tabs and line breaks included) in every text field that is not a
+    `FreeTextField`."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and not isinstance(field, FreeTextField):
+                field.validators.append(single_line)
+        return fields
 
     def validate(self, attrs):
         if hasattr(self, "initial_data") and hasattr(self.initial_data, "keys"):

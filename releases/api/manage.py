@@ -1,6 +1,6 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.parsers import FormParser, MultiPartParser
 
+from core.api.parsers import SafeFormParser, SafeMultiPartParser
 from core.api.viewsets import (
     ManagementViewSet,
     ServiceCreateMixin,
@@ -49,7 +49,7 @@ class ArtifactViewSet(ServiceCreateMixin, ServiceDestroyMixin, ManagementViewSet
     queryset = Artifact.objects.select_related("release")
     serializer_class = ArtifactSerializer
     filterset_class = ArtifactFilter
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [SafeMultiPartParser, SafeFormParser]
     write_scoped_fields = ("release",)  # an upload changes its release
     create_input = ArtifactUploadInput
     destroy_service = staticmethod(services.artifact_delete)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import INT_MAX, StrictSerializer
+from core.api.serializers import INT_MAX, FreeTextField, StrictSerializer
 from licensing.models import Product, Tenant
 
 from ..models import Artifact, Release, UpdateSession
@@ -37,7 +37,7 @@ class StatusInput(StrictSerializer):
     sessionId = serializers.UUIDField()
     status = serializers.ChoiceField(choices=STATUSES)
     downloadPercent = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    errorMessage = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    errorMessage = FreeTextField(max_length=5000, required=False, allow_blank=True)
     fromVersion = serializers.CharField(max_length=100, required=False, allow_blank=True)
     duration = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
     hardwareId = serializers.CharField(max_length=200, required=False)
@@ -108,7 +108,7 @@ class ReleaseCreateInput(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     version = serializers.CharField(max_length=100)
     channel = serializers.ChoiceField(choices=Release.Channel.choices, default="stable")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = FreeTextField(required=False, allow_blank=True, default="")
     is_mandatory = serializers.BooleanField(required=False, default=False)
     tenant = serializers.PrimaryKeyRelatedField(
         queryset=Tenant.objects.all(), required=False, allow_null=True, default=None
@@ -116,7 +116,7 @@ class ReleaseCreateInput(StrictSerializer):
 
 
 class ReleaseUpdateInput(StrictSerializer):
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = FreeTextField(required=False, allow_blank=True)
     is_mandatory = serializers.BooleanField(required=False)
     channel = serializers.ChoiceField(choices=Release.Channel.choices, required=False)
 
@@ -146,7 +146,7 @@ class ArtifactUploadInput(StrictSerializer):
         min_value=0, max_value=2**63 - 1, required=False, help_text="Checked, not trusted."
     )
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False)
-    signature = serializers.CharField(required=False, allow_blank=True, default="")
+    signature = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class UpdateSessionSerializer(serializers.ModelSerializer):
