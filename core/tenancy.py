@@ -9,13 +9,14 @@ them. Admins inherit `TenantScopedAdmin`, API viewsets `TenantScopedViewSetMixin
 user without a tenant) see everything; tenant staff see only their tenant's rows.
 """
 
-import django_filters
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from rest_framework.permissions import SAFE_METHODS
+
+from .filters import BoundedFilterSet
 
 
 def user_tenant_id(user):
@@ -141,9 +142,10 @@ class TenantScopedViewSetMixin:
         return tenant_model().objects.get(pk=tenant_id)
 
 
-class TenantScopedFilterSet(django_filters.FilterSet):
+class TenantScopedFilterSet(BoundedFilterSet):
     """django-filter: choices of foreign-key filters are scoped too, so an id of another
-    tenant's row is refused like one that does not exist."""
+    tenant's row is refused like one that does not exist; values are bounded to what the
+    database holds (core.filters)."""
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "UpdateSessionStatusEnum": "releases.models.UpdateSession.Status",
     },
 }
+# The largest page a management list returns, whatever `?limit=` asks for.
+RELAIS_API_MAX_PAGE_SIZE = env.int("RELAIS_API_MAX_PAGE_SIZE", default=500)
 # The model tenancy scopes by (core.tenancy imports no domain app).
 RELAIS_TENANT_MODEL = "licensing.Tenant"
 # How nodes authenticate on the node API (core.api.views.NodeView), in order.
