@@ -112,3 +112,23 @@ def test_number_filters_are_bounded_to_bigint(value, valid):
     assert ranged.is_valid() is valid
     if valid:
         list(ranged.qs)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/admin/devices/device/?last_seen_at__gte=0032-11-16T15:02:16%2B23:36", 200),
+        ("/admin/licensing/license/?created_at__lt=0032-11-16+15:02:16%2B23:36", 200),
+        ("/admin/devices/device/?last_seen_at__gte=0001-01-01T00:00:00%2B23:59", 400),
+        ("/admin/releases/updatesession/?started_at__lt=9999-12-31T23:59:59-23:59", 400),
+    ],
+)
+def test_admin_changelists_take_any_offset(client, url, status):
+    from licensing.tests.factories import UserFactory
+
+    DeviceFactory()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.get(url)
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["code"] == "VALIDATION_ERROR"
