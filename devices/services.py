@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
+from core.locks import advisory_xact_lock
 from core.services import model_update
 from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash, token_display_prefix, token_generate
@@ -55,7 +56,8 @@ def device_register(
 
     Idempotent per hardware id: a known device is updated, keeps its seat and gets no new
     token unless `rotate_token`. The license row is locked (SELECT … FOR UPDATE on
-    PostgreSQL) so concurrent registrations cannot exceed `max_devices`.
+    PostgreSQL) so concurrent registrations cannot exceed `max_devices`, and the hardware
+    id too, so two licenses cannot both claim it.
     """
     validate_platform(platform)
     validate_channel(channel)
@@ -67,6 +69,10 @@ def device_register(
         raise license_refusal(code)
     with transaction.atomic():
         license = License.objects.select_for_update().get(pk=found.pk)
+        # The hardware id is unique per tenant and product, across licenses: registrations
+        # on two licenses lock different rows, so they queue here, and the second sees the
+        # first's device (409 HARDWARE_ID_TAKEN, as when they come one after the other).
+        advisory_xact_lock("device", license.tenant_id, license.product_id, hardware_id)
         device = (
             Device.objects.select_related("license__tenant")
             .filter(

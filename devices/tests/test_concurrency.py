@@ -45,3 +45,24 @@ def test_concurrent_registrations_of_one_hardware_make_one_device():
     results = _run_concurrently(20, register)
     assert len(set(results)) == 1
     assert Device.objects.filter(license=license).count() == 1
+
+
+def test_one_hardware_on_two_licenses_at_once_gives_one_device_and_a_409():
+    """Each request locks only its own license row: the device uniqueness (tenant, product,
+    hardware id) must be serialised too, or the loser's INSERT is an IntegrityError (500)."""
+    first = LicenseFactory(max_devices=5)
+    second = LicenseFactory(max_devices=5, tenant=first.tenant, policy=first.policy)
+    assert second.product_id == first.product_id
+    keys = iter([first.key, second.key] * 3)
+
+    def register():
+        try:
+            return device_register(license_key=next(keys), hardware_id="shared").device.pk
+        except ApiError as exc:
+            return exc.code
+
+    for _ in range(3):  # a race is a matter of luck: run it more than once
+        Device.objects.all().delete()
+        results = _run_concurrently(2, register)
+        assert sorted(r == "HARDWARE_ID_TAKEN" for r in results) == [False, True], results
+        assert Device.objects.filter(hardware_id="shared").count() == 1
