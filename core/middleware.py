@@ -1,6 +1,7 @@
 """Errors outside the API views (a DEBUG 404 page, a CSRF failure, a crash in middleware)
 still reach API clients as JSON with a `code`."""
 
+from django.conf import settings
 from django.http import JsonResponse
 
 from .text import describe, forbidden_character
@@ -49,4 +50,43 @@ class QueryControlCharactersMiddleware:
         if found is not None:
             message = f"Control character {describe(found)} is not allowed in input."
             return JsonResponse({"code": "INVALID_CHARACTERS", "message": message}, status=400)
+        return self.get_response(request)
+
+
+class RequestSizeLimitsMiddleware:
+    """JSON 414 / 431 for a request line or headers beyond RELAIS_MAX_REQUEST_LINE,
+    RELAIS_MAX_HEADER_FIELD_SIZE or RELAIS_MAX_HEADER_FIELDS. gunicorn's own limits
+    (docker/gunicorn.conf.py) sit above these, so such requests reach Django and get JSON;
+    only those beyond gunicorn's get its plain 400 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        target = meta.get("RAW_URI") or request.get_full_path()
+        line = len(request.method or "") + len(target) + len(meta.get("SERVER_PROTOCOL", "")) + 2
+        if line > settings.RELAIS_MAX_REQUEST_LINE:
+            return JsonResponse(
+                {
+                    "code": "URI_TOO_LONG",
+                    "message": f"The request line exceeds {settings.RELAIS_MAX_REQUEST_LINE} bytes.",
+                },
+                status=414,
+            )
+        # Sizes as on the wire: `Name: value`; HTTP_X_FOO is the header X-Foo.
+        fields = [
+            (len(key) - 5 if key.startswith("HTTP_") else len(key)) + 2 + len(str(value))
+            for key, value in meta.items()
+            if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")
+        ]
+        if (
+            len(fields) > settings.RELAIS_MAX_HEADER_FIELDS
+            or max(fields, default=0) > settings.RELAIS_MAX_HEADER_FIELD_SIZE
+        ):
+            message = (
+                f"At most {settings.RELAIS_MAX_HEADER_FIELDS} header fields of at most "
+                f"{settings.RELAIS_MAX_HEADER_FIELD_SIZE} bytes each."
+            )
+            return JsonResponse({"code": "HEADERS_TOO_LARGE", "message": message}, status=431)
         return self.get_response(request)

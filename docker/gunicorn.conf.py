@@ -7,6 +7,13 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # The worker heartbeat file in memory, not on the container's overlay filesystem.
 worker_tmp_dir = "/dev/shm"  # noqa: S108
+# Above Django's limits (RELAIS_MAX_REQUEST_LINE 4096, RELAIS_MAX_HEADER_FIELD_SIZE 8192,
+# RELAIS_MAX_HEADER_FIELDS 100), so an oversized request reaches Django and gets a JSON 414 or
+# 431; beyond these, gunicorn answers itself with a plain-text/HTML 400. 8190 is the largest
+# request line gunicorn accepts short of "unlimited".
+limit_request_line = 8190
+limit_request_field_size = 16384
+limit_request_fields = 200
 accesslog = "-"
 # The path without its query string: CyberSensei nodes send their license key as `?key=`.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'

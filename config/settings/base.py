@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.JsonErrorsMiddleware",
+    "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -211,6 +212,11 @@ SPECTACULAR_SETTINGS = {
 }
 # The largest page a management list returns, whatever `?limit=` asks for.
 RELAIS_API_MAX_PAGE_SIZE = env.int("RELAIS_API_MAX_PAGE_SIZE", default=500)
+# Requests beyond these get a JSON 414 / 431; keep them below gunicorn's own limits
+# (docker/gunicorn.conf.py), past which gunicorn answers with its plain page.
+RELAIS_MAX_REQUEST_LINE = env.int("RELAIS_MAX_REQUEST_LINE", default=4096)
+RELAIS_MAX_HEADER_FIELD_SIZE = env.int("RELAIS_MAX_HEADER_FIELD_SIZE", default=8192)
+RELAIS_MAX_HEADER_FIELDS = env.int("RELAIS_MAX_HEADER_FIELDS", default=100)
 # The model tenancy scopes by (core.tenancy imports no domain app).
 RELAIS_TENANT_MODEL = "licensing.Tenant"
 # How nodes authenticate on the node API (core.api.views.NodeView), in order.
