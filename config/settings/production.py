@@ -6,8 +6,21 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
-RELAIS_KEY_PEPPER = env.str("RELAIS_KEY_PEPPER")
+
+
+def _secret(name: str) -> str:
+    """A secret from the environment: missing, empty or still docker/.env.example's
+    placeholder (`change-me…`), production does not start."""
+    value = env.str(name)
+    if not value.strip() or value.strip().lower().startswith("change-me"):
+        raise ImproperlyConfigured(
+            f"{name} is empty or a placeholder (change-me…): set a generated secret."
+        )
+    return value
+
+
+SECRET_KEY = _secret("DJANGO_SECRET_KEY")
+RELAIS_KEY_PEPPER = _secret("RELAIS_KEY_PEPPER")
 if len(RELAIS_KEY_PEPPER) < 16:
     raise ImproperlyConfigured("RELAIS_KEY_PEPPER must be at least 16 characters long.")
 
@@ -16,6 +29,12 @@ if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
+# Only once every subdomain is served over HTTPS, and preload only once it is to be
+# submitted to the browsers' list: both are hard to take back.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# The container's health check calls http://127.0.0.1:8000/api/v1/health from inside.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405

@@ -1,6 +1,7 @@
 """Production refuses to start without its secrets."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,45 @@ def test_production_refuses_a_short_pepper():
 def test_production_starts_with_its_secrets():
     result = _start({"DJANGO_SECRET_KEY": "x" * 50, "RELAIS_KEY_PEPPER": "p" * 32})
     assert result.returncode == 0, result.stderr
+
+
+def _example_env() -> dict:
+    lines = (ROOT / "docker/.env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "RELAIS_KEY_PEPPER"])
+def test_production_refuses_the_placeholders_of_the_example_env(name):
+    placeholder = _example_env()[name]
+    assert placeholder.startswith("change-me")
+    env = {"DJANGO_SECRET_KEY": "x" * 50, "RELAIS_KEY_PEPPER": "p" * 32, name: placeholder}
+    result = _start(env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_check_deploy_is_clean_behind_a_tls_proxy():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RELAIS_KEY"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+            "RELAIS_KEY_PEPPER": "p" * 32,
+            "DJANGO_ALLOWED_HOSTS": "relais.example.com",
+            "DJANGO_BEHIND_PROXY": "true",
+            "DJANGO_SSL_REDIRECT": "true",
+            "DJANGO_HSTS_SECONDS": "31536000",
+            "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "DJANGO_HSTS_PRELOAD": "true",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
