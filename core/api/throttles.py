@@ -2,10 +2,11 @@
 
 DRF's SimpleRateThrottle reads a history list, appends to it and writes it back: requests
 in flight at the same moment all read the same history, and most of them pass. Here each
-request is one atomic increment (Redis INCR; locmem increments under a lock; the embedded
-file cache is not atomic, and serves one machine), so at most `num_requests` pass per window
-whatever the concurrency. A window opens at a client's first request and lasts the rate's
-period; a client may thus send up to twice the rate across two adjacent windows.
+request is one atomic increment of its window's counter (Redis INCR; locmem increments
+under a lock; the embedded file cache is not atomic, and serves one machine), so at most
+`num_requests` pass per window whatever the concurrency. Windows are aligned on the clock
+(`now // period`), so a counter's expiry only cleans up; a client may send up to twice the
+rate across the end of one window and the start of the next.
 
 Subclasses choose whom they count by overriding `get_cache_key` (None: not throttled).
 """
@@ -25,31 +26,26 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
-        count = self._count(f"{self.key}:n")
-        return count <= self.num_requests
+        window = int(self.now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        return self._count(f"{self.key}:{window}") <= self.num_requests
 
     def _count(self, key: str) -> int:
-        """This request's number in the current window of `key`."""
+        """This request's number in the window counted under `key`."""
         if self.cache.add(key, 1, self.duration):
-            # A new window: remember when it opened, for Retry-After (not atomic with the
-            # counter, and need not be: it only sizes the hint).
-            self.cache.set(f"{key}:t", self.now, self.duration)
             return 1
         try:
             count = self.cache.incr(key)
-        except ValueError:  # the window closed between add() and incr()
+        except ValueError:  # the counter expired between add() and incr()
             count = 1 if self.cache.add(key, 1, self.duration) else self.cache.incr(key)
         if count == 1:
             # The key vanished between the backend's existence check and its INCR, which
-            # then created it without an expiry: give it one, or the client stays counted.
+            # then created it without an expiry: give it one, or it is never cleaned up.
             self.cache.touch(key, self.duration)
         return count
 
     def wait(self):
-        opened = self.cache.get(f"{self.key}:n:t")
-        if opened is None:
-            return self.duration
-        return max(1, self.duration - (self.now - opened))
+        return max(1, self.window_ends - self.now)
 
 
 class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
