@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 from rest_framework.permissions import SAFE_METHODS
 
+from . import validators
 from .filters import BoundedFilterSet, admin_query_in_utc
 
 
@@ -87,6 +88,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and _writable(request, obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Control characters are refused in forms as in the API (NUL in jsonb is a 500).
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            if isinstance(db_field, models.JSONField):
+                field.validators.append(validators.json_document)
+            elif isinstance(db_field, models.TextField):
+                field.validators.append(validators.free_text)
+            elif isinstance(db_field, models.CharField):
+                field.validators.append(validators.single_line)
+        return field
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

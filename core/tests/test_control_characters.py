@@ -114,3 +114,34 @@ def test_admin_filters_and_search(client):
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     assert _refused(client.get("/admin/devices/device/?q=%00"))
     assert _refused(client.get("/admin/licensing/license/?status=%00"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("allowed_commands", '["reboot\\u0000"]'), ("allowed_commands", '{"a\\u0001": 1}')],
+)
+def test_admin_forms_refuse_control_characters(client, field, value):
+    product = ProductFactory()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    url = f"/admin/licensing/product/{product.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data["allowed_commands"] = '["reboot"]'
+    data[field] = value
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the error
+    assert field in response.context["adminform"].form.errors
+    product.refresh_from_db()
+    assert "\x00" not in str(product.allowed_commands)
+
+
+def test_admin_forms_refuse_control_characters_in_a_name(client):
+    product = ProductFactory()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    url = f"/admin/licensing/product/{product.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data.update(allowed_commands='["reboot"]', name="x\x01y")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "name" in response.context["adminform"].form.errors
