@@ -29,8 +29,9 @@ class StrictSerializer(serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
-            if isinstance(field, serializers.CharField) and not isinstance(field, FreeTextField):
-                field.validators.append(single_line)
+            for text in (field, getattr(field, "child", None)):  # ListField(child=CharField)
+                if isinstance(text, serializers.CharField) and not isinstance(text, FreeTextField):
+                    text.validators.append(single_line)
         return fields
 
     def validate(self, attrs):

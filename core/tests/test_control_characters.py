@@ -145,3 +145,12 @@ def test_admin_forms_refuse_control_characters_in_a_name(client):
     response = client.post(url, data)
     assert response.status_code == 200
     assert "name" in response.context["adminform"].form.errors
+
+
+def test_list_items_are_single_line_too(platform_client):
+    product = ProductFactory()
+    response = platform_client.patch(
+        f"/api/v1/manage/products/{product.pk}/", {"allowed_commands": ["re\nboot"]}, format="json"
+    )
+    assert _refused(response, "VALIDATION_ERROR")
+    assert "allowed_commands" in response.json()["errors"]
