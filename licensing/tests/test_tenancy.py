@@ -338,3 +338,21 @@ def test_tenant_staff_cannot_raise_their_own_entitlements_whatever_their_permiss
     assert api.post("/api/v1/manage/licenses/", body, format="json").status_code == 403
     own.refresh_from_db()
     assert own.max_devices == 2 and License.objects.filter(tenant=tenant).count() == 1
+
+
+def test_an_admin_action_on_foreign_ids_says_it_changed_nothing(client):
+    from devices.models import Device
+    from devices.tests.factories import DeviceFactory
+
+    tenant, other = TenantFactory(), TenantFactory()
+    foreign = DeviceFactory(license__tenant=other)
+    client.force_login(staff_of(tenant, Device))
+    response = client.post(
+        "/admin/devices/device/",
+        {"action": "deactivate", "_selected_action": [foreign.pk]},
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert "0 device(s) deactivated." in messages
+    foreign.refresh_from_db()
+    assert foreign.status == Device.Status.ACTIVE
