@@ -126,10 +126,23 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return exclude
 
     def get_list_filter(self, request):
+        """Django builds a related filter's choices from every row of the related model:
+        for tenant staff, a relation offers only the rows their list refers to, and filters
+        across relations (`release__product`), whose values come from unscoped rows, go."""
         filters = list(super().get_list_filter(request))
-        if user_tenant_id(request.user) is not None:
-            filters = [f for f in filters if f != "tenant"]
-        return filters
+        if user_tenant_id(request.user) is None:
+            return filters
+        scoped = []
+        for entry in filters:
+            if not isinstance(entry, str):
+                scoped.append(entry)
+            elif entry == "tenant" or "__" in entry:
+                continue
+            elif self.model._meta.get_field(entry).is_relation:
+                scoped.append((entry, admin.RelatedOnlyFieldListFilter))
+            else:
+                scoped.append(entry)
+        return scoped
 
     def save_model(self, request, obj, form, change):
         if not change:

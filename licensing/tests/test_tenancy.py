@@ -356,3 +356,22 @@ def test_an_admin_action_on_foreign_ids_says_it_changed_nothing(client):
     assert "0 device(s) deactivated." in messages
     foreign.refresh_from_db()
     assert foreign.status == Device.Status.ACTIVE
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m._meta.label)
+def test_admin_list_pages_name_no_other_tenants_row(client, model):
+    """Not in the rows, nor in the filters' choices: with every kind of row existing in
+    tenant B, A's staff list page mentions none of B's ids."""
+    tenant_a, tenant_b = TenantFactory(), TenantFactory()
+    theirs = [make(tenant_b) for make in FACTORIES.values()]
+    FACTORIES[model](tenant_a)
+    client.force_login(staff_of(tenant_a, model))
+    page = client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    leaked = [
+        f"{type(row)._meta.label} {row.pk}"
+        for row in theirs
+        if not isinstance(row.pk, int) and str(row.pk) in content
+    ]
+    assert not leaked, f"{model._meta.label} list page names {leaked}"
