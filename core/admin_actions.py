@@ -44,6 +44,8 @@ class ServiceAdmin(TenantScopedAdmin):
             row = type(self).create_service(
                 actor=request.user, **self.service_fields(request, form)
             )
+            if form.cleaned_data.get("is_active") is False and self.deactivate_service:
+                row = type(self).deactivate_service(**{name: row}, actor=request.user)
             obj.pk = row.pk
             obj.refresh_from_db()
             return

@@ -64,6 +64,9 @@ class WebhookEndpoint(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_reason = models.CharField(max_length=200, blank=True, editable=False)
+    # The lease of the one worker sending this endpoint's queue (see webhooks.endpoint_flush).
+    sending_token = models.UUIDField(null=True, blank=True, editable=False)
+    sending_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = TenantQuerySet.as_manager()

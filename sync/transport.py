@@ -36,9 +36,17 @@ class Target:
     path: str
 
 
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, still routed by some stacks
+
+
 def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # Forms that carry an IPv4 address: judged by the address they carry.
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None and _refused(embedded):
+            return True
+        if address in SITE_LOCAL:
+            return True
     return not address.is_global or address.is_multicast or address.is_reserved
 
 
@@ -53,11 +61,15 @@ def resolve(url: str, *, allow_private: bool | None = None) -> Target:
         raise UnsafeTarget(_("Not a valid URL.")) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeTarget(_("Only http and https URLs with a host are accepted."))
+    try:  # the ASCII form: what DNS, the Host header, SNI and the certificate speak
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise UnsafeTarget(_("Not a valid host name.")) from exc
     if parts.username or parts.password:
         raise UnsafeTarget(_("Credentials in the URL are not accepted: sign, don't embed."))
     port = port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeTarget(_("The host name does not resolve.")) from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
@@ -70,7 +82,7 @@ def resolve(url: str, *, allow_private: bool | None = None) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return Target(parts.scheme, parts.hostname, str(addresses[0]), port, path)
+    return Target(parts.scheme, host, str(addresses[0]), port, path)
 
 
 @dataclass(frozen=True)
@@ -81,11 +93,22 @@ class Response:
     error: str = ""
 
 
+def send_deadline() -> float:
+    """The most one send may take, whatever the receiver does (a slow drip of bytes
+    resets a socket's read timeout at each byte)."""
+    return settings.RELAIS_WEBHOOK_CONNECT_TIMEOUT + settings.RELAIS_WEBHOOK_READ_TIMEOUT + 5
+
+
 def post(target: Target, body: bytes, headers: dict, *, max_body: int) -> Response:
-    """POST `body` to the checked address of `target`."""
+    """POST `body` to the checked address of `target`, within `send_deadline()`."""
+    # `total` caps each socket wait at what is left of the deadline; the loop below stops
+    # a drip of bytes between waits. A send lasts at most about twice the deadline.
     timeout = urllib3.Timeout(
-        connect=settings.RELAIS_WEBHOOK_CONNECT_TIMEOUT, read=settings.RELAIS_WEBHOOK_READ_TIMEOUT
+        connect=settings.RELAIS_WEBHOOK_CONNECT_TIMEOUT,
+        read=settings.RELAIS_WEBHOOK_READ_TIMEOUT,
+        total=send_deadline(),
     )
+    deadline = time.monotonic() + send_deadline()
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     default_port = 443 if target.scheme == "https" else 80
     if target.port != default_port:
@@ -113,13 +136,20 @@ def post(target: Target, body: bytes, headers: dict, *, max_body: int) -> Respon
             preload_content=False,
             assert_same_host=False,
         )
+        data = b""
         try:
-            data = response.read(max_body, decode_content=True) or b""
+            while len(data) < max_body:
+                if time.monotonic() > deadline:
+                    raise urllib3.exceptions.ReadTimeoutError(pool, target.path, "send deadline")
+                chunk = response.read1(min(1024, max_body - len(data)))
+                if not chunk:
+                    break
+                data += chunk
         finally:
             response.release_conn()
         elapsed = int((time.monotonic() - started) * 1000)
         return Response(response.status, data.decode("utf-8", "replace"), elapsed)
-    except urllib3.exceptions.HTTPError as exc:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         elapsed = int((time.monotonic() - started) * 1000)
         return Response(None, "", elapsed, error=f"{type(exc).__name__}: {exc}"[:500])
     finally:

@@ -12,11 +12,11 @@ import json
 import logging
 import random
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
@@ -56,6 +56,12 @@ def _payload(endpoint: WebhookEndpoint, **extra) -> dict:
 
 
 def _check_filters(event_types) -> list[str]:
+    if not isinstance(event_types, list | tuple) or not all(
+        isinstance(t, str) for t in event_types
+    ):
+        raise ApiError(
+            "INVALID_EVENT_TYPES", _('Event types are a list of strings, e.g. ["license.*"].'), 400
+        )
     bad = unknown_patterns(event_types)
     if bad:
         raise ApiError(
@@ -304,6 +310,10 @@ def _attempt(delivery: WebhookDelivery, now) -> bool:
         status, error = response.status, response.error
     except ApiError as exc:
         status, error = None, f"{exc.code}: {exc.message}"
+    except Exception as exc:  # noqa: BLE001 - whatever it was, it is a failed attempt
+        logger.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
+        status, error = None, f"{type(exc).__name__}: {exc}"
+    attempted = delivery.attempts
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.response_status = status
@@ -314,7 +324,9 @@ def _attempt(delivery: WebhookDelivery, now) -> bool:
     if ok:
         delivery.status = WebhookDelivery.Status.SUCCEEDED
         endpoint.last_success_at, endpoint.failing_since = now, None
-        endpoint.save(update_fields=["last_success_at", "failing_since"])
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            last_success_at=now, failing_since=None
+        )
     else:
         retry = None if status == 410 else _next_retry(delivery.attempts, now)
         if retry is None:
@@ -323,27 +335,59 @@ def _attempt(delivery: WebhookDelivery, now) -> bool:
             delivery.next_attempt_at = retry
         if endpoint.failing_since is None:
             endpoint.failing_since = now
-            endpoint.save(update_fields=["failing_since"])
+            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+                failing_since=now
+            )
         if status == 410:
             endpoint_disable(webhookendpoint=endpoint, reason=_("The endpoint answered 410 Gone."))
         elif now - endpoint.failing_since >= DISABLE_AFTER:
             endpoint_disable(webhookendpoint=endpoint, reason=_("No success for 5 days."))
-    delivery.save()
+    # Written only if nobody else recorded an attempt meanwhile (a redelivery, or another
+    # sender after a lost lease): an outcome never overwrites a newer one.
+    fields = [
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "response_status",
+        "response_body",
+        "duration_ms",
+        "error",
+    ]
+    WebhookDelivery.objects.filter(pk=delivery.pk, attempts=attempted).update(
+        **{name: getattr(delivery, name) for name in fields}
+    )
     return ok
+
+
+def _lease_seconds() -> float:
+    return transport.send_deadline() + 30
+
+
+def _claim(endpoint_id, token, now) -> bool:
+    """Take (or extend) the endpoint's sending lease: one sender per endpoint, so two
+    workers never reorder nor double-send a queue. A conditional UPDATE: atomic on every
+    database; a lease that outlived a dead worker expires."""
+    until = now + timedelta(seconds=_lease_seconds())
+    free = Q(sending_token__isnull=True) | Q(sending_until__lt=now) | Q(sending_token=token)
+    claimed = WebhookEndpoint.objects.filter(free, pk=endpoint_id).update(
+        sending_token=token, sending_until=until
+    )
+    return bool(claimed)
 
 
 def endpoint_flush(*, endpoint_id, now=None) -> int:
     """Send an endpoint's due deliveries in event order, stopping at the first one that is
-    not due or fails (it blocks the rest until it succeeds or gives up). One flush per
-    endpoint at a time (a cache lock), so two workers never reorder a queue."""
-    lock = f"relais:webhook-flush:{endpoint_id}"
-    timeout = settings.RELAIS_WEBHOOK_READ_TIMEOUT + settings.RELAIS_WEBHOOK_CONNECT_TIMEOUT
-    if not cache.add(lock, 1, timeout=int(timeout * FLUSH_BATCH) + 60):
+    not due or fails (it blocks the rest until it succeeds or gives up)."""
+    token = uuid.uuid4()
+    if not _claim(endpoint_id, token, timezone.now()):
         return 0
     sent = 0
     try:
         for _step in range(FLUSH_BATCH):
             now_ = now or timezone.now()
+            if not _claim(endpoint_id, token, timezone.now()):  # renewed before each send
+                return sent
             head = (
                 WebhookDelivery.objects.select_related("event", "endpoint")
                 .filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
@@ -356,6 +400,8 @@ def endpoint_flush(*, endpoint_id, now=None) -> int:
                 return sent
             sent += 1
     finally:
-        cache.delete(lock)
+        WebhookEndpoint.objects.filter(pk=endpoint_id, sending_token=token).update(
+            sending_token=None, sending_until=None
+        )
     _queue_flush(endpoint_id)  # more than a batch: hand over to another run
     return sent

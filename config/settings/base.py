@@ -151,6 +151,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # How long a request may wait to hand a task to the broker (core.tasks.queue_now): a down
 # broker delays background work, never an answer.
 RELAIS_BROKER_CONNECT_TIMEOUT = env.float("RELAIS_BROKER_CONNECT_TIMEOUT", default=0.5)
+# After the broker failed to take a task, a process stops trying for this long.
+RELAIS_BROKER_RETRY_AFTER = env.float("RELAIS_BROKER_RETRY_AFTER", default=5.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Internationalisation ----------------------------------------------------------------

@@ -106,6 +106,10 @@ def test_unknown_event_types_and_unsafe_urls_are_refused_through_the_api(platfor
         "file:///etc/passwd",
         "gopher://127.0.0.1/x",
         "http://user:pw@8.8.8.8/hook",
+        "http://[2002:7f00:1::]/hook",  # 6to4 carrying 127.0.0.1
+        "http://[2002:a9fe:a9fe::]/hook",  # 6to4 carrying 169.254.169.254
+        "http://[fec0::1]/hook",  # site-local
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",  # Teredo
     ],
 )
 def test_private_and_odd_targets_are_refused(url):
@@ -328,3 +332,133 @@ def test_the_license_flow_reaches_a_subscribed_endpoint(
     body = json.loads(received.body)
     assert body["type"] == "license.suspended"
     assert body["data"]["licenseId"] == str(license.pk)
+
+
+def test_the_request_connects_to_the_checked_address_not_a_second_lookup(receiver, monkeypatch):
+    """DNS rebinding: the name resolves to the receiver when checked, then elsewhere."""
+    import socket
+
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+    answers = iter(["127.0.0.1"] + ["10.255.255.1"] * 10)
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host == "rebind.test":
+            address = next(answers)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    target = transport.resolve(f"http://rebind.test:{port}/hooks")
+    response = transport.post(target, b"{}", {}, max_body=100)
+    assert response.status == 200 and len(receiver.requests) == 1
+    assert receiver.requests[0].headers["Host"] == f"rebind.test:{port}"
+
+
+def test_a_receiver_that_drips_is_cut_at_the_send_deadline(monkeypatch):
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def drip():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n")
+        try:
+            for _ in range(100):
+                conn.sendall(b"x")
+                time.sleep(0.2)
+        except OSError:
+            pass
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    monkeypatch.setattr(transport, "send_deadline", lambda: 1.0)
+    target = transport.resolve(f"http://127.0.0.1:{server.getsockname()[1]}/")
+    started = time.monotonic()
+    response = transport.post(target, b"{}", {}, max_body=4096)
+    assert time.monotonic() - started < 3
+    assert "deadline" in response.error
+    server.close()
+
+
+def test_an_unexpected_failure_is_a_failed_attempt_not_a_stuck_queue(receiver, monkeypatch):
+    endpoint = _endpoint(receiver.url).endpoint
+    events.publish("license.revoked", payload={})
+
+    def broken(*args, **kwargs):
+        raise UnicodeEncodeError("ascii", "例", 0, 1, "boom")
+
+    monkeypatch.setattr(transport, "post", broken)
+    webhooks.endpoint_flush(endpoint_id=endpoint.pk)
+    delivery = WebhookDelivery.objects.get(event__type="license.revoked")
+    assert delivery.attempts == 1 and delivery.status == "pending"
+    assert delivery.error.startswith("UnicodeEncodeError")
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is not None and endpoint.sending_token is None
+
+
+def test_one_sender_per_endpoint(receiver):
+    """A second flush while the first holds the lease sends nothing; an expired lease
+    (a dead worker) is taken over."""
+    import uuid
+
+    endpoint = _endpoint(receiver.url).endpoint
+    events.publish("license.revoked", payload={})
+    now = timezone.now()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        sending_token=uuid.uuid4(), sending_until=now + timedelta(minutes=1)
+    )
+    assert webhooks.endpoint_flush(endpoint_id=endpoint.pk) == 0 and receiver.requests == []
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(sending_until=now - timedelta(seconds=1))
+    assert webhooks.endpoint_flush(endpoint_id=endpoint.pk) == 1
+
+
+@pytest.mark.parametrize("event_types", [5, "license.*", [1], [None], {"a": 1}])
+def test_event_types_must_be_a_list_of_strings(event_types):
+    from core.exceptions import ApiError
+
+    with pytest.raises(ApiError) as refused:
+        webhooks.endpoint_create(url="http://127.0.0.1:9/", event_types=event_types)
+    assert refused.value.code == "INVALID_EVENT_TYPES"
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_broker_that_accepts_but_never_answers_costs_one_short_timeout(settings):
+    """Redis paused or a dead backend behind a proxy: the connection opens, nothing comes
+    back. The request pays RELAIS_BROKER_CONNECT_TIMEOUT once; later sends are skipped."""
+    import socket
+    import time
+
+    from config.celery import app
+    from core import tasks
+    from sync.tasks import webhook_endpoint_flush_task
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    settings.RELAIS_BROKER_CONNECT_TIMEOUT = 0.5
+    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url")}
+    app.conf.update(
+        task_always_eager=False, broker_url=f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    )
+    app._pool = None
+    tasks._down_until = 0.0
+    try:
+        started = time.monotonic()
+        assert tasks.queue_now(webhook_endpoint_flush_task, "x") is False
+        first = time.monotonic() - started
+        started = time.monotonic()
+        assert tasks.queue_now(webhook_endpoint_flush_task, "y") is False
+        second = time.monotonic() - started
+    finally:
+        app.conf.update(saved)
+        app._pool = None
+        tasks._down_until = 0.0
+        silent.close()
+    assert first < 3, first
+    assert second < 0.05, second

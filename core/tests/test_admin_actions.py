@@ -1,0 +1,33 @@
+import pytest
+
+from licensing.models import Tenant
+from sync.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_tenant_added_inactive_in_the_admin_is_inactive(admin_client):
+    response = admin_client.post(
+        "/admin/licensing/tenant/add/", {"name": "Dormant", "slug": "dormant"}
+    )  # "Is active" unchecked: absent from the form data
+    assert response.status_code == 302
+    tenant = Tenant.objects.get(slug="dormant")
+    assert tenant.is_active is False
+    assert list(
+        Event.objects.filter(tenant=tenant).order_by("created_at").values_list("type", flat=True)
+    ) == ["tenant.created", "tenant.deactivated"]
+
+
+def test_a_refusal_in_the_admin_is_a_message_not_an_error_page(admin_client):
+    from licensing.tests.factories import PolicyFactory
+
+    policy = PolicyFactory()
+    policy.product.is_active = False
+    policy.product.save()
+    response = admin_client.post(
+        "/admin/licensing/policy/add/",
+        {"product": policy.product.pk, "name": "Late", "grace_period": "0", "entitlements": "[]"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "INACTIVE" in response.content.decode()
