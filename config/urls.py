@@ -11,10 +11,19 @@ from licensing.api.urls import node_urlpatterns as licensing_node
 from releases.api.urls import dialect_urlpatterns as releases_dialects
 from releases.api.urls import manage_router as releases_manage
 from releases.api.urls import node_urlpatterns as releases_node
+from sync.api.document_urls import dialect_urlpatterns as sync_documents_dialect
+from sync.api.document_urls import manage_router as sync_documents_manage
+from sync.api.document_urls import node_urlpatterns as sync_documents_node
 from sync.api.urls import manage_router as sync_manage
 
 # Every app's management router; the tenancy tests walk this list.
-MANAGE_ROUTERS = [licensing_manage, devices_manage, releases_manage, sync_manage]
+MANAGE_ROUTERS = [
+    licensing_manage,
+    devices_manage,
+    releases_manage,
+    sync_manage,
+    sync_documents_manage,
+]
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
 urlpatterns = [
@@ -27,7 +36,10 @@ urlpatterns = [
     ),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/manage/", include(manage_urlpatterns)),
-    path("api/v1/", include([*licensing_node, *devices_node, *releases_node])),
+    path(
+        "api/v1/", include([*licensing_node, *devices_node, *releases_node, *sync_documents_node])
+    ),
     *licensing_cybersensei,
     *releases_dialects,
+    *sync_documents_dialect,
 ]

@@ -18,4 +18,9 @@ TENANT_STAFF_PERMISSIONS = [
     "sync.change_webhookendpoint",
     "sync.view_webhookdelivery",
     "sync.change_webhookdelivery",
+    # Synced documents (seed 004): their tenant's, read, written, restored.
+    "sync.view_syncdocument",
+    "sync.add_syncdocument",
+    "sync.change_syncdocument",
+    "sync.view_syncdocumentrevision",
 ]

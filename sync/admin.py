@@ -160,3 +160,6 @@ class WebhookDeliveryAdmin(TenantScopedAdmin):
             arg="webhookdelivery",
             done=_("%(count)d delivery(ies) queued again."),
         )
+
+
+from . import document_admin  # noqa: E402, F401 - synced documents' admins (seed 004)

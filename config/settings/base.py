@@ -256,6 +256,10 @@ RELAIS_PLATFORMS = env.list(
 RELAIS_CATALOGUE_CACHE_SECONDS = env.int("RELAIS_CATALOGUE_CACHE_SECONDS", default=300)
 # How often an update check records a device's contact (for the silent-seat sweep).
 RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=600)
+# Synced documents (seed 004): the largest document, in bytes of JSON, and the seed's own
+# routes (/api/settings, /api/team, /api/services, /api/solutions).
+RELAIS_DOCUMENT_MAX_BYTES = env.int("RELAIS_DOCUMENT_MAX_BYTES", default=256 * 1024)
+RELAIS_DIALECT_SYNC = env.bool("RELAIS_DIALECT_SYNC", default=True)
 
 # Webhooks: targets on private, loopback or link-local addresses are refused unless this
 # is on (on-premise installs whose receivers live on the LAN).
