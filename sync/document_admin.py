@@ -1,29 +1,15 @@
 """Admin of synced documents and their revisions (seed 004), registered by sync.admin."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
-from core.tenancy import TenantScopedAdmin, pin_tenant
+from core.tenancy import TenantScopedAdmin, pin_tenant, user_tenant_id
 
 from . import services
 from .models import SyncDocument, SyncDocumentRevision
-
-
-class SyncDocumentRevisionInline(admin.TabularInline):
-    model = SyncDocumentRevision
-    fk_name = "document"
-    extra = 0
-    can_delete = False
-    ordering = ["-version"]
-    fields = readonly_fields = ["version", "actor_label", "created_at", "changed", "patch"]
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SyncDocument)
@@ -35,14 +21,37 @@ class SyncDocumentAdmin(ServiceAdmin):
     list_filter = ["tenant"]
     search_fields = ["name"]
     list_select_related = ["tenant", "updated_by"]
-    readonly_fields = ["version", "updated_by", "created_at", "updated_at"]
-    inlines = [SyncDocumentRevisionInline]
+    readonly_fields = ["version", "updated_by", "created_at", "updated_at", "revision_history"]
 
     def get_fields(self, request, obj=None):
-        return ["tenant", "name", "data", "preserve_fields", *self.readonly_fields]
+        fields = ["tenant", "name", "data", "preserve_fields", *self.readonly_fields]
+        if user_tenant_id(request.user) is not None:
+            fields.remove("tenant")  # theirs, pinned on save
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, *(["tenant", "name"] if obj else [])]
+
+    @admin.display(description=_("Revisions"))
+    def revision_history(self, obj):
+        """The latest writes, newest first, each linking to its revision (diff, restore)."""
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = obj.revisions.order_by("-version")[:20]
+        return format_html_join(
+            "",
+            '<div><a href="{}">v{}</a> — {} — {} — {}</div>',
+            (
+                (
+                    reverse("admin:sync_syncdocumentrevision_change", args=[r.pk]),
+                    r.version,
+                    r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    r.actor_label,
+                    ", ".join(map(str, r.changed)) or "-",
+                )
+                for r in rows
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         fields = {f: form.cleaned_data[f] for f in ("data", "preserve_fields")}
@@ -56,9 +65,6 @@ class SyncDocumentAdmin(ServiceAdmin):
             stored = SyncDocument.objects.get(pk=obj.pk)
             services.document_update(document=stored, actor=request.user, **fields)
         obj.refresh_from_db()
-
-    def save_related(self, request, form, formsets, change):
-        pass  # the inline is read-only: nothing of it is saved
 
 
 @admin.register(SyncDocumentRevision)
@@ -96,7 +102,7 @@ class SyncDocumentRevisionAdmin(TenantScopedAdmin):
 
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)
-        if request.user.is_authenticated and getattr(request.user, "tenant_id", None):
+        if user_tenant_id(request.user) is not None:
             filters = [f for f in filters if f != "document__tenant"]
         return filters
 

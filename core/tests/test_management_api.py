@@ -29,7 +29,7 @@ from releases.models import Release, UpdateSession
 from releases.tests.factories import TENANT_FACTORIES as RELEASE_FACTORIES
 from releases.tests.factories import published_release
 from sync.models import Event, WebhookDelivery, WebhookEndpoint
-from sync.tests.factories import RECEIVER_URL
+from sync.tests.factories import RECEIVER_URL, make_document, make_revisions
 from sync.tests.factories import TENANT_FACTORIES as SYNC_FACTORIES
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +109,18 @@ RESOURCES = {
     ),
     "update-sessions": Resource(
         make=lambda: RELEASE_FACTORIES[UpdateSession](TenantFactory()),
+    ),
+    "sync-documents": Resource(
+        make=lambda: make_document(TenantFactory()),
+        create=lambda: (
+            {"tenant": str(TenantFactory().pk), "name": "settings", "data": {"a": 1}},
+            "json",
+        ),
+        update={"data": {"title": "Relais"}, "preserve_fields": ["createdAt", "views"]},
+    ),
+    "sync-document-revisions": Resource(
+        make=lambda: make_revisions(TenantFactory())[0],  # restoring it is a change
+        actions=["restore"],
     ),
 }
 
