@@ -2,21 +2,27 @@
 `/api/team`, `/api/services`, `/api/solutions`): thin views over the documents' services.
 
 Callers are users (an API token `Bearer rlt_…` or the admin session) with the model
-permissions on SyncDocument (`view` to read, `change` to write). Tenant staff reach their
-tenant's documents; platform staff name the tenant with `?tenant=<uuid>`.
+permissions on SyncDocument (`view` to read, `change` to write), and nodes (a device token,
+or a license key with `hardwareId`), which read their tenant's documents. Tenant staff and
+nodes reach their tenant's documents; platform staff name the tenant with `?tenant=<uuid>`.
 """
 
 import re
 import uuid
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.parsers import SafeJSONParser
+from core.api.permissions import ModelPermissions
+from core.api.throttles import ScopedThrottle
 from core.exceptions import ApiError
 from core.tenancy import tenant_model, user_tenant_id
 
@@ -101,9 +107,34 @@ def _tenant_param():
     return OpenApiParameter("tenant", str, description="Platform staff: the tenant's id.")
 
 
+class DocumentPermission(ModelPermissions):
+    """Users: the model permissions on SyncDocument. Nodes: read only (the backoffice
+    writes documents, the installed software fetches them)."""
+
+    message = _("Nodes read documents; staff write them.")
+
+    def has_permission(self, request, view):
+        if getattr(request.user, "is_node", False):
+            return request.method in SAFE_METHODS
+        return super().has_permission(request, view)
+
+
 class _DocumentBase(APIView):
     queryset = SyncDocument.objects.all()  # the model whose permissions apply
     parser_classes = [SafeJSONParser]
+    permission_classes = [DocumentPermission]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "node"
+
+    def get_authenticators(self):
+        # Users first (API token, then session), then the nodes' credentials.
+        user_auth = [
+            import_string(p)() for p in settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+        ]
+        session = [a for a in user_auth if isinstance(a, SessionAuthentication)]
+        tokens = [a for a in user_auth if not isinstance(a, SessionAuthentication)]
+        nodes = [import_string(path)() for path in settings.RELAIS_NODE_AUTHENTICATION]
+        return [*tokens, *nodes, *session]
 
     def headers_for(self, version: int) -> dict:
         return {"ETag": etag(version), "Cache-Control": "private, no-cache"}
@@ -115,7 +146,7 @@ class _DocumentBase(APIView):
                 tenant=request_tenant(request),
                 name=name,
                 data=data,
-                actor=request.user,
+                actor=request.user,  # a node never writes (DocumentPermission)
                 if_match=if_match(request),
             )
         except StaleDocument as exc:

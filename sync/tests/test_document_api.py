@@ -298,3 +298,30 @@ def test_restore_through_the_management_api(api, staff):
     assert (
         api.post(f"/api/v1/manage/sync-document-revisions/{theirs.pk}/restore/").status_code == 404
     )
+
+
+# --- Nodes read their tenant's documents -------------------------------------------------
+
+
+def test_nodes_read_their_tenants_documents_and_write_none(tenant):
+    from devices.tests.factories import DeviceFactory
+    from licensing.tests.factories import LicenseFactory
+
+    device = DeviceFactory(license=LicenseFactory(tenant=tenant))
+    document_write(tenant=tenant, name="settings", data={"a": 1})
+    document_write(tenant=TenantFactory(), name="team", data=[])
+    node = APIClient()
+    node.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
+    response = node.get(f"{URL}/settings")
+    assert response.status_code == 200 and response.json()["data"] == {"a": 1}
+    assert node.get(f"{URL}/settings", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert node.get("/api/settings").json() == {"a": 1}
+    assert node.get(f"{URL}/team").status_code == 404  # another tenant's
+    response = _put(node, f"{URL}/settings", {"data": {"a": 2}})
+    assert response.status_code == 403 and response.json()["code"] == "PERMISSION_DENIED"
+    # A license key with the device's hardware id, as the CRM client sends it.
+    crm = APIClient()
+    crm.credentials(HTTP_AUTHORIZATION=f"Bearer {device.license.key}")
+    response = crm.get(f"{URL}/settings", {"hardwareId": device.hardware_id})
+    assert response.status_code == 200
+    assert SyncDocument.objects.get(tenant=tenant).version == 1
