@@ -197,3 +197,20 @@ def test_update_of_preserve_fields_alone_is_one_change(tenant):
     with pytest.raises(ApiError) as caught:
         document_update(document=document, preserve_fields="a")
     assert caught.value.code == "INVALID_PRESERVE_FIELDS"
+
+
+def test_a_change_is_delivered_to_subscribed_webhooks_and_a_no_op_is_not(tenant, settings):
+    """The seed's frontend notification (VITE_WEBHOOK_URL) as a webhook subscription."""
+    from sync.models import WebhookDelivery
+    from sync.tests.factories import RECEIVER_URL
+    from sync.webhooks import endpoint_create
+
+    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = True
+    frontend = endpoint_create(url=RECEIVER_URL, tenant=tenant, event_types=["document.*"])
+    other = endpoint_create(url=RECEIVER_URL, tenant=TenantFactory(), event_types=["*"])
+    document_write(tenant=tenant, name="settings", data={"a": 1})
+    document_write(tenant=tenant, name="settings", data={"a": 1})  # nothing changed
+    (delivery,) = WebhookDelivery.objects.filter(endpoint=frontend.endpoint)
+    assert delivery.event.type == "document.updated"
+    assert delivery.event.payload["name"] == "settings"
+    assert not WebhookDelivery.objects.filter(endpoint=other.endpoint).exists()
