@@ -57,8 +57,11 @@ def validate(name: str, value, *, stored=None) -> None:
     if stored is not None:
         expected = shape_of(stored)
     if expected and shape_of(value) != expected:
-        message = _("The document %(name)s is a JSON %(shape)s.")
-        raise ApiError("DOCUMENT_SHAPE", message % {"name": name, "shape": expected})
+        if expected == LIST:
+            message = _("The document %(name)s is a JSON list of objects.")
+        else:
+            message = _("The document %(name)s is a JSON object.")
+        raise ApiError("DOCUMENT_SHAPE", message % {"name": name})
     if isinstance(value, list):
         seen = set()
         for item in value:

@@ -325,3 +325,17 @@ def test_nodes_read_their_tenants_documents_and_write_none(tenant):
     response = crm.get(f"{URL}/settings", {"hardwareId": device.hardware_id})
     assert response.status_code == 200
     assert SyncDocument.objects.get(tenant=tenant).version == 1
+
+
+def test_refusals_speak_french(api):
+    response = _put(api, f"{URL}/Bad%20Name", {"data": {}}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["message"].startswith("Un nom de document")
+    _put(api, f"{URL}/settings", {"data": {"a": 1}})
+    response = _put(
+        api, f"{URL}/settings", {"data": {}}, HTTP_IF_MATCH='"9"', HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.json()["message"] == (
+        "Le document a changé depuis votre lecture : il est à la version 1."
+    )
+    response = _put(api, f"{URL}/settings", {"data": []}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["message"] == "Le document settings est un objet JSON."
