@@ -8,6 +8,7 @@ from core.api.permissions import ModelPermissions
 from core.api.viewsets import ManagementViewSet, ServiceCreateMixin
 
 from .. import services
+from ..document_filters import SyncDocumentFilter, SyncDocumentRevisionFilter
 from ..models import SyncDocument, SyncDocumentRevision
 from .document_serializers import (
     SyncDocumentCreateInput,
@@ -29,7 +30,7 @@ class SyncDocumentViewSet(ServiceCreateMixin, ManagementViewSet):
 
     queryset = SyncDocument.objects.select_related("tenant")
     serializer_class = SyncDocumentSerializer
-    filterset_fields = ["tenant", "name"]
+    filterset_class = SyncDocumentFilter
     create_input, create_service = SyncDocumentCreateInput, staticmethod(services.document_create)
 
     def retrieve(self, request, *args, **kwargs):
@@ -64,7 +65,7 @@ class SyncDocumentRevisionViewSet(ManagementViewSet):
 
     queryset = SyncDocumentRevision.objects.select_related("document")
     serializer_class = SyncDocumentRevisionSerializer
-    filterset_fields = ["document", "version"]
+    filterset_class = SyncDocumentRevisionFilter
 
     def get_permissions(self):
         if self.action == "restore":

@@ -339,3 +339,16 @@ def test_refusals_speak_french(api):
     )
     response = _put(api, f"{URL}/settings", {"data": []}, HTTP_ACCEPT_LANGUAGE="fr")
     assert response.json()["message"] == "Le document settings est un objet JSON."
+
+
+def test_management_filters_refuse_another_tenants_ids(api, tenant):
+    ours = document_write(tenant=tenant, name="team", data=[]).document
+    theirs = document_write(tenant=TenantFactory(), name="team", data=[]).document
+    response = api.get("/api/v1/manage/sync-document-revisions/", {"document": str(theirs.pk)})
+    assert response.status_code == 400
+    response = api.get("/api/v1/manage/sync-document-revisions/", {"document": str(ours.pk)})
+    assert [r["document"] for r in response.json()["results"]] == [str(ours.pk)]
+    response = api.get("/api/v1/manage/sync-documents/", {"tenant": str(theirs.tenant_id)})
+    assert response.status_code == 400
+    response = api.get("/api/v1/manage/sync-documents/", {"name": "team"})
+    assert [r["id"] for r in response.json()["results"]] == [str(ours.pk)]
