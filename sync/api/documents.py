@@ -13,11 +13,13 @@ import uuid
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.api.parsers import SafeJSONParser
@@ -111,7 +113,7 @@ class DocumentPermission(ModelPermissions):
     """Users: the model permissions on SyncDocument. Nodes: read only (the backoffice
     writes documents, the installed software fetches them)."""
 
-    message = _("Nodes read documents; staff write them.")
+    message = gettext_lazy("Nodes read documents; staff write them.")
 
     def has_permission(self, request, view):
         if getattr(request.user, "is_node", False):
@@ -128,13 +130,10 @@ class _DocumentBase(APIView):
 
     def get_authenticators(self):
         # Users first (API token, then session), then the nodes' credentials.
-        user_auth = [
-            import_string(p)() for p in settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
-        ]
-        session = [a for a in user_auth if isinstance(a, SessionAuthentication)]
-        tokens = [a for a in user_auth if not isinstance(a, SessionAuthentication)]
+        users = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
         nodes = [import_string(path)() for path in settings.RELAIS_NODE_AUTHENTICATION]
-        return [*tokens, *nodes, *session]
+        sessions = [a for a in users if isinstance(a, SessionAuthentication)]
+        return [*(a for a in users if a not in sessions), *nodes, *sessions]
 
     def headers_for(self, version: int) -> dict:
         return {"ETag": etag(version), "Cache-Control": "private, no-cache"}
