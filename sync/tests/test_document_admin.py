@@ -89,3 +89,10 @@ def test_tenant_staff_cannot_restore_another_tenants_revision(client, tenant):
     client.force_login(UserFactory(tenant=tenant))
     client.post(REVISIONS + "/", {"action": "restore", "_selected_action": [first.pk]})
     assert SyncDocument.objects.get().version == 2
+
+
+def test_admin_refuses_a_nul_in_a_document(client, tenant):
+    client.force_login(UserFactory(tenant=tenant))
+    response = client.post(f"{DOCS}/add/", {"name": "settings", "data": '{"a": "x\\u0000y"}'})
+    assert response.status_code == 200  # the form again, with its error
+    assert not SyncDocument.objects.exists()

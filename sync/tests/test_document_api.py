@@ -352,3 +352,14 @@ def test_management_filters_refuse_another_tenants_ids(api, tenant):
     assert response.status_code == 400
     response = api.get("/api/v1/manage/sync-documents/", {"name": "team"})
     assert [r["id"] for r in response.json()["results"]] == [str(ours.pk)]
+
+
+def test_control_characters_are_refused_and_line_breaks_kept(api):
+    response = _put(api, f"{URL}/settings", {"data": {"bio": "a\u0000b"}})
+    assert response.status_code == 400 and response.json()["code"] == "INVALID_CHARACTERS"
+    response = _put(api, "/api/team", [{"name": "x", "k\u0007": 1}])
+    assert response.status_code == 400 and response.json()["code"] == "INVALID_CHARACTERS"
+    assert not SyncDocument.objects.exists()
+    response = _put(api, f"{URL}/settings", {"data": {"bio": "line 1\nline 2\tend"}})
+    assert response.status_code == 201
+    assert SyncDocument.objects.get().data == {"bio": "line 1\nline 2\tend"}
