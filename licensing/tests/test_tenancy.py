@@ -375,3 +375,16 @@ def test_admin_list_pages_name_no_other_tenants_row(client, model):
         if not isinstance(row.pk, int) and str(row.pk) in content
     ]
     assert not leaked, f"{model._meta.label} list page names {leaked}"
+
+
+def test_migrate_refreshes_the_tenant_staff_role():
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management import call_command
+
+    from licensing.roles import TENANT_STAFF_GROUP, TENANT_STAFF_PERMISSIONS
+
+    group, _ = Group.objects.get_or_create(name=TENANT_STAFF_GROUP)
+    group.permissions.set(Permission.objects.filter(codename="view_tenant"))
+    call_command("migrate", verbosity=0)
+    held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+    assert held == set(TENANT_STAFF_PERMISSIONS)
