@@ -29,6 +29,11 @@ app.conf.update(
             "task": "devices.tasks.device_seats_free_silent_task",
             "schedule": env.float("RELAIS_SEAT_SWEEP_SECONDS", default=300.0),
         },
+        # Contacts noted in the cache by node routes reach the database (one bulk UPDATE).
+        "flush-device-contacts": {
+            "task": "devices.tasks.device_contacts_flush_task",
+            "schedule": env.float("RELAIS_SEEN_INTERVAL_SECONDS", default=60.0),
+        },
     },
 )
 app.autodiscover_tasks()

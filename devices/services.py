@@ -1,11 +1,11 @@
 """Writes of the devices domain: registration (seat-limited), deactivation, tokens."""
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from licensing.models import License
 from licensing.selectors import license_by_key
 from sync import events
 
+from .contacts import contact_note, contacts_done, contacts_take
 from .models import Device
 from .platforms import validate_channel, validate_platform
 
@@ -208,15 +209,38 @@ def device_touch(*, device_id, seen_at) -> int:
 
 
 def device_seen(*, device: Device) -> None:
-    """Contact from a hot path (the update check), which must not write to the database:
-    at most once per RELAIS_SEEN_INTERVAL_SECONDS a device's contact is handed to a task
-    (one cache ADD per call, a broker message now and then)."""
-    key = f"relais:seen:{device.pk}"
-    if cache.add(key, 1, timeout=settings.RELAIS_SEEN_INTERVAL_SECONDS):
-        from .tasks import device_touch_task
+    """Contact from a hot path (the update check), which must not write to the database nor
+    talk to the broker: the contact is noted in the cache (one operation) and reaches
+    `last_seen_at` with the next `device_contacts_flush` (see contacts.py)."""
+    contact_note(device.pk)
 
-        seen_at = timezone.now().isoformat()
-        transaction.on_commit(lambda: device_touch_task.delay(str(device.pk), seen_at))
+
+def device_contacts_flush() -> int:
+    """Write the contacts noted in the cache to `last_seen_at`, never moving it backwards:
+    one UPDATE on PostgreSQL whatever their number (batches of 500 elsewhere)."""
+    contacts = contacts_take()
+    if not contacts:
+        contacts_done()
+        return 0
+    updated = 0
+    items = [(uuid.UUID(k), datetime.fromtimestamp(v, tz=UTC)) for k, v in contacts.items()]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Device._meta.db_table} AS d SET last_seen_at = v.seen"  # noqa: S608
+                " FROM unnest(%s::uuid[], %s::timestamptz[]) AS v(id, seen)"
+                " WHERE d.id = v.id AND (d.last_seen_at IS NULL OR d.last_seen_at < v.seen)",
+                [[i for i, _ in items], [s for _, s in items]],
+            )
+            updated = cursor.rowcount
+    else:
+        for start in range(0, len(items), 500):
+            batch = dict(items[start : start + 500])
+            seen = Case(*(When(pk=k, then=Value(v)) for k, v in batch.items()))
+            newer = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=seen)
+            updated += Device.objects.filter(newer, pk__in=batch).update(last_seen_at=seen)
+    contacts_done()
+    return updated
 
 
 def device_set_version(*, device: Device, version: str) -> Device:

@@ -11,6 +11,7 @@ reads the small generation number from the shared cache and, when it has not mov
 nothing else (no large GET, no unpickling per request).
 """
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,15 +95,28 @@ def catalogue_build(product_id) -> list[CatalogueRelease]:
     return sorted(releases.values(), key=lambda r: r.semver, reverse=True)
 
 
+logger = logging.getLogger(__name__)
+# While the shared cache is down, invalidations cannot be seen: a worker rebuilds its
+# catalogue from the database at least this often.
+OUTAGE_MEMO_SECONDS = 10
+
 # product id → (generation, monotonic time stored, catalogue), per worker process.
 _memo: dict = {}
 
 
 def catalogue_for_product(product_id) -> list[CatalogueRelease]:
     """Newest first."""
-    generation = cache.get(_generation_key(product_id), 0)
     ttl = settings.RELAIS_CATALOGUE_CACHE_SECONDS
     memo = _memo.get(product_id)
+    try:
+        generation = cache.get(_generation_key(product_id), 0)
+    except Exception:  # noqa: BLE001 - no shared cache: this worker's memo, else the database
+        logger.warning("release catalogue read without the cache", exc_info=True)
+        if memo and time.monotonic() - memo[1] < min(ttl, OUTAGE_MEMO_SECONDS):
+            return memo[2]
+        found = catalogue_build(product_id)
+        _memo[product_id] = (None, time.monotonic(), found)
+        return found
     if memo and memo[0] == generation and time.monotonic() - memo[1] < ttl:
         return memo[2]
     found = cache.get(_key(product_id, generation))

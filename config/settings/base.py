@@ -231,6 +231,9 @@ RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),
     "node": env.str("RELAIS_THROTTLE_NODE", default="600/min"),
 }
+# Failed authentications (unknown license key, device or API token) per client address,
+# checked before the credential is looked up: past it, 429 until the window ends.
+RELAIS_THROTTLE_AUTH_FAILURES = env.str("RELAIS_THROTTLE_AUTH_FAILURES", default="30/min")
 
 # --- Relais ------------------------------------------------------------------------------
 # Pepper for HMAC-SHA256 of license keys, device tokens and API tokens. Changing it
@@ -254,8 +257,10 @@ RELAIS_PLATFORMS = env.list(
     ],
 )
 RELAIS_CATALOGUE_CACHE_SECONDS = env.int("RELAIS_CATALOGUE_CACHE_SECONDS", default=300)
-# How often an update check records a device's contact (for the silent-seat sweep).
-RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=600)
+# How often contacts noted in the cache by node routes reach Device.last_seen_at (beat
+# interval of the flush; on a cache other than Redis, also how long a device's contact is
+# noted only once).
+RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=60)
 # Synced documents (seed 004): the largest document, in bytes of JSON, and the seed's own
 # routes (/api/settings, /api/team, /api/services, /api/solutions).
 RELAIS_DOCUMENT_MAX_BYTES = env.int("RELAIS_DOCUMENT_MAX_BYTES", default=256 * 1024)

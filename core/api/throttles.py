@@ -9,10 +9,26 @@ under a lock; the embedded file cache is not atomic, and serves one machine), so
 rate across the end of one window and the start of the next.
 
 Subclasses choose whom they count by overriding `get_cache_key` (None: not throttled).
+
+Who is counted: a node by what names it (its device; a view may name it otherwise, e.g.
+the session of a status report sent with a license key alone; else its license and
+address), anyone else as DRF does. Failed authentications are counted apart, per address
+(`auth_failures_guard` / `auth_failure_record`): a route taking a key or token checks that
+counter before it looks the credential up, so guessing keys costs the guesser a 429, not
+the database a query. The cache being down never fails a request: the throttles then let
+it through (logged).
 """
 
+import logging
+import time
+
 from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
@@ -54,3 +70,89 @@ class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
 
     def get_rate(self):
         return settings.RELAIS_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        user = request.user
+        if not getattr(user, "is_node", False):
+            return super().get_cache_key(request, view)
+        if user.device is not None:
+            ident = f"device:{user.device.pk}"
+        else:
+            named = getattr(view, "throttle_ident", None)
+            ident = named(request) if named else None
+            ident = ident or f"license:{user.license.pk}:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - no cache, no throttling: the request goes on
+            logger.warning("throttle %s skipped: cache unavailable", self.scope, exc_info=True)
+            return True
+
+
+# --- Failed authentications per address --------------------------------------------------
+
+
+class _Address(SimpleRateThrottle):
+    """Only for DRF's reading of a client's address (NUM_PROXIES) and of a rate."""
+
+    rate = "1/s"
+
+
+def _window(request) -> tuple[str, int, int]:
+    """(cache key, limit, seconds left in the window) of the caller's address."""
+    address = _Address()
+    limit, duration = address.parse_rate(settings.RELAIS_THROTTLE_AUTH_FAILURES)
+    now = time.time()
+    window = int(now // duration)
+    ident = address.get_ident(request)
+    left = int((window + 1) * duration - now) + 1
+    return f"relais:authfail:{ident}:{window}", limit, left
+
+
+# Addresses this process has seen fail, with the end of their window: only those pay a
+# cache read in the guard, so a node that authenticates costs nothing more. A guesser
+# spread over several processes gets at most one more try through each, per window.
+_suspects: dict[str, float] = {}
+SUSPECTS_MAX = 10_000
+
+
+def auth_failures_guard(request) -> None:
+    """429 when the caller's address has failed to authenticate too often this window.
+    Call it before looking a credential up: no query, and a cache read only for an address
+    this process saw fail."""
+    if not settings.RELAIS_THROTTLE_AUTH_FAILURES:
+        return
+    ident = _Address().get_ident(request)
+    until = _suspects.get(ident)
+    if until is None:
+        return
+    if until < time.time():
+        _suspects.pop(ident, None)
+        return
+    try:
+        key, limit, left = _window(request)
+        failures = cache.get(key, 0)
+    except Exception:  # noqa: BLE001
+        logger.warning("authentication-failure guard skipped: cache unavailable", exc_info=True)
+        return
+    if failures >= limit:
+        raise Throttled(wait=left, detail=_("Too many failed authentications from this address."))
+
+
+def auth_failure_record(request) -> None:
+    """Count one failed authentication (unknown key or token) against the caller's address."""
+    if not settings.RELAIS_THROTTLE_AUTH_FAILURES:
+        return
+    try:
+        key, _limit, left = _window(request)
+        if len(_suspects) >= SUSPECTS_MAX:
+            _suspects.clear()
+        _suspects[_Address().get_ident(request)] = time.time() + left
+        cache.add(key, 0, timeout=left + 1)
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        pass
+    except Exception:  # noqa: BLE001
+        logger.warning("authentication failure not counted: cache unavailable", exc_info=True)

@@ -7,6 +7,7 @@ it) set `license_only_ok = True` and accept a license key alone."""
 from rest_framework import authentication
 
 from core.api.authentication import bearer_token
+from core.api.throttles import auth_failure_record, auth_failures_guard
 from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import license_key_is_well_formed, license_key_normalize, secret_hash
 from licensing.models import License
@@ -57,10 +58,11 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if not token or not token.startswith("dvt_"):
             return None
-
+        auth_failures_guard(request)
         try:  # get(), not first(): no ORDER BY on a unique column
             device = _devices().get(token_hash=secret_hash(token))
         except Device.DoesNotExist:
+            auth_failure_record(request)
             raise license_refusal(Code.DEVICE_NOT_ACTIVATED) from None
         return _admit_device(device)
 
@@ -75,6 +77,7 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
         key = bearer_token(request)
         if not key or not license_key_is_well_formed(key):
             return None
+        auth_failures_guard(request)
         hardware_id = request.query_params.get("hardwareId")
         if hardware_id is None and hasattr(request.data, "get"):
             hardware_id = request.data.get("hardwareId")
@@ -82,6 +85,7 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
         if not hardware_id and getattr(view, "license_only_ok", False):
             license = license_by_key(key=key)
             if license is None:
+                auth_failure_record(request)
                 raise license_refusal(Code.NOT_FOUND)
             return _admit(license)
 
@@ -92,6 +96,7 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
             device = next(iter(found), None)
         if device is None:
             known = license_by_key(key=key)
+            auth_failure_record(request)
             raise license_refusal(Code.DEVICE_NOT_ACTIVATED if known else Code.NOT_FOUND)
         return _admit_device(device)
 

@@ -3,7 +3,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.authentication import bearer_token
+from core.api.throttles import auth_failure_record, auth_failures_guard
 from core.api.views import NodeView, PublicNodeView
+from core.exceptions import ApiError
 from licensing.codes import Code, license_refusal
 
 from ..services import device_register
@@ -19,23 +21,30 @@ class RegisterDeviceView(PublicNodeView):
 
     @extend_schema(request=RegisterInput, responses={200: RegisterOutput, 201: RegisterOutput})
     def post(self, request):
+        auth_failures_guard(request)
         key = bearer_token(request)
         if not key:
+            auth_failure_record(request)
             raise license_refusal(Code.NOT_FOUND)
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        registration = device_register(
-            license_key=key,
-            hardware_id=d["hardwareId"],
-            name=d.get("machineName", ""),
-            os_version=d.get("osVersion", ""),
-            app_version=d.get("appVersion", ""),
-            platform=d.get("platform", ""),
-            channel=d.get("channel", ""),
-            product=d.get("product"),
-            rotate_token=d["rotateToken"],
-        )
+        try:
+            registration = device_register(
+                license_key=key,
+                hardware_id=d["hardwareId"],
+                name=d.get("machineName", ""),
+                os_version=d.get("osVersion", ""),
+                app_version=d.get("appVersion", ""),
+                platform=d.get("platform", ""),
+                channel=d.get("channel", ""),
+                product=d.get("product"),
+                rotate_token=d["rotateToken"],
+            )
+        except ApiError as exc:
+            if exc.code == Code.NOT_FOUND:  # an unknown key: a guess, counted per address
+                auth_failure_record(request)
+            raise
         device = registration.device
         body = {
             "deviceId": device.pk,

@@ -1,5 +1,7 @@
 """Node API of releases: update check, status reports, downloads (canonical routes)."""
 
+import uuid
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -59,6 +61,15 @@ class UpdateStatusView(NodeView):
     fromVersion?, duration?}`. A license key alone is enough: the session names the device."""
 
     license_only_ok = True
+
+    def throttle_ident(self, request) -> str | None:
+        """Sent with a license key alone, a report is counted per session (per device and
+        release), not per license: a fleet updating at once shares no bucket."""
+        session = request.data.get("sessionId") if hasattr(request.data, "get") else None
+        try:
+            return f"session:{uuid.UUID(str(session))}" if session else None
+        except ValueError:
+            return None
 
     @extend_schema(request=StatusInput, responses=StatusOutput)
     def post(self, request):

@@ -277,10 +277,12 @@ def test_each_worker_memo_follows_the_generation(product, device, django_assert_
 def test_checks_record_contact_off_the_request(
     api_client, product, device, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    """The check itself writes nothing; a task records the contact, once per interval."""
+    """The check itself writes nothing and queues nothing; the beat flush records the
+    contact in one UPDATE."""
     from datetime import timedelta
 
     from devices.models import Device
+    from devices.services import device_contacts_flush
 
     Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - timedelta(days=3))
     with (
@@ -288,10 +290,11 @@ def test_checks_record_contact_off_the_request(
         django_assert_num_queries(2),
     ):
         _check(api_client, device)
-    assert len(callbacks) == 1  # the task, queued after the response's transaction
-    callbacks[0]()
+    assert callbacks == []  # no task, no broker
+    assert Device.objects.get(pk=device.pk).last_seen_at < timezone.now() - timedelta(days=2)
+    with django_assert_num_queries(1):
+        assert device_contacts_flush() == 1
     seen = Device.objects.get(pk=device.pk).last_seen_at
     assert timezone.now() - seen < timedelta(minutes=1)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        _check(api_client, device)
-    assert callbacks == []  # within RELAIS_SEEN_INTERVAL_SECONDS: nothing more
+    with django_assert_num_queries(0):
+        assert device_contacts_flush() == 0  # taken once

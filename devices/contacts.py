@@ -1,0 +1,97 @@
+"""Contacts seen on hot paths, gathered in the cache and written by one beat task.
+
+A node route must answer whether or not the broker is up, and the update check writes
+nothing: so a check only notes "device D was seen at T" in the cache, and
+`device_contacts_flush` (beat, every RELAIS_SEEN_INTERVAL_SECONDS) moves what was noted to
+`Device.last_seen_at` in one bulk UPDATE that never moves a time backwards. No broker message
+per device; nothing is lost when the broker is down (the notes wait in the cache).
+
+Two ways to keep the notes, by cache backend:
+
+- Redis: one hash, field = device id, value = epoch seconds. A check costs one HSET (the
+  same round trip whatever the fleet). The flush RENAMEs the hash away (atomic: a contact
+  noted meanwhile goes to a fresh hash), reads it, writes, and deletes it; a flush that dies
+  half-way leaves the renamed hash for the next one.
+- any other cache (the embedded file cache): a per-device ADD opens the interval (one
+  operation per check); the first contact of an interval also takes a sequence number
+  (INCR) and stores itself under it (SET): three operations once per device and interval.
+  The flush reads the numbers it has not flushed yet.
+
+If the cache is down, the contact is logged and dropped: the route still answers, and the
+device's next contact is noted again.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+HASH = "relais:seen"
+FLUSHING = "relais:seen:flushing"
+SEQ = "relais:seen:seq"
+DONE = "relais:seen:done"  # the last sequence number flushed
+TAKING = "relais:seen:taking"  # the last one a flush under way has read
+
+
+def _redis():
+    """The raw Redis client behind the default cache, or None for another backend."""
+    if isinstance(cache, RedisCache) or isinstance(getattr(cache, "_wrapped", None), RedisCache):
+        return cache._cache.get_client(write=True)
+    return None
+
+
+def contact_note(device_id) -> None:
+    """Note that `device_id` was seen now. Never raises."""
+    now = int(time.time())
+    try:
+        client = _redis()
+        if client is not None:
+            client.hset(cache.make_key(HASH), str(device_id), now)
+            return
+        ttl = settings.RELAIS_SEEN_INTERVAL_SECONDS
+        if cache.add(f"relais:seen:{device_id}", 1, timeout=ttl):
+            cache.add(SEQ, 0, timeout=None)
+            number = cache.incr(SEQ)
+            cache.set(f"relais:seen:item:{number}", (str(device_id), now), timeout=None)
+    except Exception:  # noqa: BLE001 - a cache outage must not fail the node's request
+        logger.warning(
+            "contact of device %s not noted: cache unavailable", device_id, exc_info=True
+        )
+
+
+def contacts_take() -> dict[str, int]:
+    """Device id → latest epoch seconds of every contact noted since the last take."""
+    client = _redis()
+    if client is not None:
+        source, target = cache.make_key(HASH), cache.make_key(FLUSHING)
+        if client.exists(source) and not client.exists(target):
+            client.rename(source, target)
+        raw = client.hgetall(target)
+        return {k.decode(): int(v) for k, v in raw.items()}
+    last = cache.get(SEQ, 0)
+    done = cache.get(DONE, 0)
+    keys = [f"relais:seen:item:{n}" for n in range(done + 1, last + 1)]
+    contacts: dict[str, int] = {}
+    for start in range(0, len(keys), 1000):
+        for device_id, seen in cache.get_many(keys[start : start + 1000]).values():
+            contacts[device_id] = max(seen, contacts.get(device_id, 0))
+    cache.set(TAKING, last, timeout=None)
+    return contacts
+
+
+def contacts_done() -> None:
+    """The taken contacts are in the database: forget them."""
+    client = _redis()
+    if client is not None:
+        client.delete(cache.make_key(FLUSHING))
+        return
+    last = cache.get(TAKING)
+    if last is None:
+        return
+    done = cache.get(DONE, 0)
+    cache.delete_many([f"relais:seen:item:{n}" for n in range(done + 1, last + 1)])
+    cache.set(DONE, last, timeout=None)
