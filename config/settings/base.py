@@ -242,6 +242,9 @@ RELAIS_KEY_PEPPER = env.str("RELAIS_KEY_PEPPER", default="")
 # Dialects of the seeds' clients, each can be turned off.
 RELAIS_DIALECT_CYBERSENSEI = env.bool("RELAIS_DIALECT_CYBERSENSEI", default=True)
 RELAIS_DIALECT_DATASHARE = env.bool("RELAIS_DIALECT_DATASHARE", default=True)
+# The product (slug) the CyberSensei routes serve to a tenant licensed for several: its
+# client cannot name one.
+RELAIS_CYBERSENSEI_PRODUCT = env.str("RELAIS_CYBERSENSEI_PRODUCT", default="")
 # Platforms an artifact or device may name, besides "any".
 RELAIS_PLATFORMS = env.list(
     "RELAIS_PLATFORMS",

@@ -2,7 +2,9 @@
 and the seeds' dialects (switchable, with the seed's error shape)."""
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation.trans_real import parse_accept_lang_header
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.views import APIView
@@ -55,12 +57,30 @@ class StatusCodeErrorsMixin:
         return response
 
 
+def asks_for_a_language(request) -> bool:
+    """Whether the client's Accept-Language names a language the project speaks."""
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            continue
+        try:
+            translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        return True
+    return False
+
+
 class DialectView(PublicNodeView):
-    """A seed's route, served while its `dialect_setting` is on (404 otherwise)."""
+    """A seed's route, served while its `dialect_setting` is on (404 otherwise), in the
+    seed's `default_language` unless the client asks for one it names."""
 
     dialect_setting: str
+    default_language: str | None = None
 
     def initial(self, request, *args, **kwargs):
+        if self.default_language and not asks_for_a_language(request):
+            translation.activate(self.default_language)
+            request.LANGUAGE_CODE = self.default_language
         if not getattr(settings, self.dialect_setting):
             raise NotFound()
         super().initial(request, *args, **kwargs)

@@ -37,6 +37,7 @@ class CyberSenseiLicenseValidateView(StatusCodeErrorsMixin, DialectView):
     """`GET /api/license/validate?key=`: the CyberSensei node's start-up check."""
 
     dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
+    default_language = "fr"  # the seed's messages; its client sends no Accept-Language
     throttle_scope = "license_validate"
 
     @extend_schema(parameters=[CyberSenseiValidateInput], responses=CyberSenseiValidateOutput)

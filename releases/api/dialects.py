@@ -1,5 +1,6 @@
 """The seeds' update routes: thin views over the same services as the canonical API."""
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from .serializers import (
 
 class CyberSenseiView(StatusCodeErrorsMixin, DialectView):
     dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
+    default_language = "fr"  # the seed's messages; its client sends no Accept-Language
 
 
 def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=None) -> License:
@@ -45,6 +47,9 @@ def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=No
     if not valid:
         code = codes[licenses[0].pk]  # the newest license says why
         raise license_refusal(code, seed=True)
+    served = settings.RELAIS_CYBERSENSEI_PRODUCT
+    if len({lic.product_id for lic in valid}) > 1 and served:
+        valid = [lic for lic in valid if lic.product.slug == served] or valid
     if len({lic.product_id for lic in valid}) > 1:
         raise ApiError("PRODUCT_REQUIRED", _("This tenant has several products: name one."), 400)
     return valid[0]

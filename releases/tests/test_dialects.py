@@ -206,3 +206,42 @@ def test_dialects_can_be_turned_off(api_client, node, datashare):
     )
     assert api_client.get(f"/update/download/{latest.artifacts.get().pk}").status_code == 404
     assert api_client.get(DS_LATEST).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/license/validate", {"key": "AAAAAAAA-AAAAAAAA-AAAAAAAA-AAAAAAAA"}),
+        (CS_CHECK, {"tenantId": "00000000-0000-4000-8000-000000000000", "version": "1.0.0"}),
+    ],
+)
+def test_cybersensei_speaks_french_unless_asked_otherwise(api_client, url, params):
+    """Its client sends no Accept-Language: the seed's messages are French."""
+    french = api_client.get(url, params)
+    assert french["Content-Language"] == "fr"
+    english = api_client.get(url, params, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert english["Content-Language"] == "en"
+    assert french.json()["message"] != english.json()["message"]
+    assert french.json()["code"] == english.json()["code"]
+    unknown = api_client.get(url, params, HTTP_ACCEPT_LANGUAGE="de")
+    assert unknown.json()["message"] == french.json()["message"]
+
+
+def test_cybersensei_messages_are_the_seeds_without_accept_language(api_client):
+    response = api_client.get(
+        "/api/license/validate", {"key": "AAAAAAAA-AAAAAAAA-AAAAAAAA-AAAAAAAA"}
+    )
+    assert response.json()["message"] == "Clé de licence invalide"
+    expired = LicenseFactory(expires_at="2020-01-01T00:00:00Z")
+    response = api_client.get(CS_CHECK, {"tenantId": expired.tenant_id, "version": "1.0.0"})
+    assert response.json()["message"] == "Licence expirée"
+
+
+def test_cybersensei_tenant_with_two_products_gets_the_served_one(api_client, node):
+    license, latest = node
+    LicenseFactory(tenant=license.tenant)
+    with override_settings(RELAIS_CYBERSENSEI_PRODUCT=license.product.slug):
+        response = api_client.get(CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"})
+        assert response.status_code == 200 and response.json()["latestVersion"] == "1.2.0"
+        update_id = response.json()["updateId"]
+        assert api_client.get(f"/update/download/{update_id}").status_code == 200
