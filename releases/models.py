@@ -140,6 +140,8 @@ class UpdateSession(models.Model):
     to_version = models.CharField(max_length=100)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     percent = models.PositiveSmallIntegerField(default=0)
+    # 1, then one more each time the device starts again after FAILED or ROLLED_BACK.
+    attempt = models.PositiveSmallIntegerField(default=1)
     error = models.TextField(blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)

@@ -23,9 +23,21 @@ from .versions import version_or_refuse
 SESSION_NAMESPACE = uuid.UUID("7f0c4c1e-9a55-4a57-a7c5-52656c616973")
 
 
+def _release_mask(release_id) -> int:
+    return uuid.uuid5(SESSION_NAMESPACE, str(release_id)).int
+
+
 def session_id(device_id, release_id) -> uuid.UUID:
-    """Stable per device and release: repeated checks hand out the same id, write nothing."""
-    return uuid.uuid5(SESSION_NAMESPACE, f"{device_id}:{release_id}")
+    """Stable per device and release: repeated checks hand out the same id, write nothing.
+    The device id masked by a digest of the release id, so that a report naming the session
+    alone (license key, no hardwareId) finds its device by primary key: one candidate per
+    release of the catalogue, never a scan of the license's devices."""
+    return uuid.UUID(int=uuid.UUID(str(device_id)).int ^ _release_mask(release_id))
+
+
+def session_device_id(sid: uuid.UUID, release_id) -> uuid.UUID:
+    """The device a session id names, if it was derived for `release_id`."""
+    return uuid.UUID(int=sid.int ^ _release_mask(release_id))
 
 
 @dataclass(frozen=True)
@@ -132,49 +144,80 @@ def update_check(
 S = UpdateSession.Status
 _RANK = {S.PENDING: 0, S.DOWNLOADING: 1, S.DOWNLOADED: 2, S.INSTALLING: 3, S.COMPLETED: 4}
 _TERMINAL = {S.COMPLETED, S.FAILED, S.ROLLED_BACK}
+APPLY, STALE, RETRY, CONFLICT = "apply", "stale", "retry", "conflict"
+
+
+def transition_kind(current: str, new: str, percent: int | None = None, at: int = 0) -> str:
+    """What a report of `new` (at `percent`) does to a session in `current` (at `at` %).
+
+    APPLY: forward along PENDING → DOWNLOADING → DOWNLOADED → INSTALLING → COMPLETED (steps
+    may be skipped, a repeat is a progress report), FAILED from any unfinished state,
+    ROLLED_BACK after INSTALLING or COMPLETED.
+    RETRY: after FAILED or ROLLED_BACK, PENDING or DOWNLOADING at 0 % starts a new attempt.
+    STALE: a report older than the session's state (the CRM client posts progress without
+    waiting): acknowledged, nothing changes.
+    CONFLICT: what no ordering of one attempt's reports explains (COMPLETED, then
+    DOWNLOADING; FAILED after COMPLETED; ROLLED_BACK of what was never installed)."""
+    if current in (S.FAILED, S.ROLLED_BACK) and (
+        new == S.PENDING or (new == S.DOWNLOADING and not percent)
+    ):
+        return RETRY
+    if new == S.ROLLED_BACK:
+        if current in (S.INSTALLING, S.COMPLETED, S.ROLLED_BACK):
+            return APPLY
+        return CONFLICT
+    if current == S.ROLLED_BACK:
+        return STALE  # the rolled-back attempt's late reports
+    if new == S.FAILED:
+        return CONFLICT if current == S.COMPLETED else APPLY
+    if current == S.FAILED:
+        return CONFLICT if new == S.COMPLETED else STALE
+    if current == S.COMPLETED:
+        return APPLY if new == S.COMPLETED else CONFLICT
+    if _RANK[new] < _RANK[current]:
+        return STALE
+    if new == current == S.DOWNLOADING and percent is not None and percent < at:
+        return STALE
+    return APPLY
 
 
 def transition_allowed(current: str, new: str, percent: int | None = None) -> bool:
-    """Forward along PENDING → DOWNLOADING → DOWNLOADED → INSTALLING → COMPLETED (steps may be
-    skipped, a repeat is a progress report), FAILED from any unfinished state, a retry from
-    FAILED back to DOWNLOADING at 0 % (a late progress report of the failed attempt, which
-    the CRM client sends without waiting, must not erase the failure), ROLLED_BACK after
-    INSTALLING or COMPLETED."""
-    if new == S.FAILED:
-        return current not in (S.COMPLETED, S.ROLLED_BACK)
-    if new == S.ROLLED_BACK:
-        return current in (S.INSTALLING, S.COMPLETED)
-    if current == S.FAILED:
-        return new == S.PENDING or (new == S.DOWNLOADING and not percent)
-    if current in _TERMINAL:
-        return current == new == S.COMPLETED
-    return _RANK[new] >= _RANK[current]
+    """Whether a report of `new` changes a session in `current` (see transition_kind)."""
+    return transition_kind(current, new, percent) in (APPLY, RETRY)
 
 
 def _session_target(license: License, device: Device | None, sid: uuid.UUID):
-    """(device, release) a session id stands for, among the caller's devices: ids are
-    derived, so a foreign or invented id matches nothing."""
+    """(device, catalogue release) a session id stands for, among the caller's devices: ids
+    are derived, so a foreign or invented id matches nothing. Two indexed queries at most,
+    whatever the number of devices: the session row, else the one device (by primary key)
+    the id names among one candidate per release."""
     existing = (
         UpdateSession.objects.filter(pk=sid, device__license=license)
-        .select_related("device", "release")
+        .select_related("device__tenant")
         .first()
     )
     if existing is not None and (device is None or existing.device_id == device.pk):
-        return existing.device, existing.release
-    candidates = [device] if device else list(license.devices.filter(status=Device.Status.ACTIVE))
-    for entry in catalogue_for_product(license.product_id):
-        for candidate in candidates:
-            if session_id(candidate.pk, entry.id) != sid:
-                continue
-            candidate.license = license
-            # Only a release the device could have been offered opens a session. A check may
-            # name any channel and platform, so those are taken at their widest here; the
-            # tenant restriction and the maintenance end are the device's own.
-            audience = replace(device_audience(candidate), channel="alpha", platform="")
-            if _eligible(entry, audience) and entry.artifacts:
-                release = Release.objects.filter(pk=entry.id).first()
-                if release is not None:
-                    return candidate, release
+        existing.device.license = license
+        return existing.device, existing.release_id, existing.to_version
+    catalogue = catalogue_for_product(license.product_id)
+    candidates = {session_device_id(sid, entry.id): entry for entry in catalogue}
+    if device is not None:
+        found = device if device.pk in candidates else None
+    else:
+        found = (
+            Device.objects.filter(pk__in=candidates, license=license, status=Device.Status.ACTIVE)
+            .select_related("tenant")
+            .first()
+        )
+    if found is not None:
+        found.license = license
+        entry = candidates[found.pk]
+        # Only a release the device could have been offered opens a session. A check may
+        # name any channel and platform, so those are taken at their widest here; the
+        # tenant restriction and the maintenance end are the device's own.
+        audience = replace(device_audience(found), channel="alpha", platform="")
+        if _eligible(entry, audience) and entry.artifacts:
+            return found, entry.id, entry.version
     raise ApiError("UNKNOWN_SESSION", _("No update session with this id for this device."), 404)
 
 
@@ -190,9 +233,11 @@ def session_report(
     duration: int | None = None,
 ) -> UpdateSession:
     """Record a status report. The row is created on the first report; COMPLETED sets the
-    device's version; FAILED keeps the error."""
+    device's version; FAILED keeps the error. A late report is acknowledged without change
+    (`row.stale`); after FAILED or ROLLED_BACK, a new start reopens the row as the next
+    attempt."""
     now = timezone.now()
-    device, release = _session_target(license, device, session)
+    device, release_id, to_version = _session_target(license, device, session)
     with transaction.atomic():
         row = UpdateSession.objects.select_for_update().filter(pk=session).first()
         if row is None:
@@ -200,14 +245,15 @@ def session_report(
                 pk=session,
                 defaults={
                     "device": device,
-                    "release": release,
+                    "release_id": release_id,
                     "from_version": from_version or device.app_version,
-                    "to_version": release.version,
+                    "to_version": to_version,
                     "started_at": now,
                 },
             )
             row = UpdateSession.objects.select_for_update().get(pk=row.pk)
-        if not transition_allowed(row.status, status, percent):
+        kind = transition_kind(row.status, status, percent, row.percent)
+        if kind == CONFLICT:
             raise ApiError(
                 "INVALID_TRANSITION",
                 _("Cannot go from %(current)s to %(new)s.")
@@ -215,7 +261,15 @@ def session_report(
                 409,
                 currentStatus=row.status,
             )
+        device_touch(device_id=device.pk, seen_at=now)
+        row.stale = kind == STALE
+        if row.stale:
+            return row
         previous = row.status
+        if kind == RETRY:
+            row.attempt += 1
+            row.started_at, row.completed_at, row.duration_seconds = now, None, None
+            row.percent, row.error = 0, ""
         row.status = status
         row.updated_at = now
         if percent is not None:
@@ -224,8 +278,6 @@ def session_report(
             row.percent = 100
         if status == S.FAILED:
             row.error = error or row.error
-        if status in (S.DOWNLOADING, S.PENDING) and previous == S.FAILED:
-            row.error = ""
         if from_version:
             row.from_version = from_version
         if duration is not None:
@@ -236,8 +288,7 @@ def session_report(
         if status == S.ROLLED_BACK and previous == S.COMPLETED and row.from_version:
             device_set_version(device=device, version=row.from_version)
         row.save()
-        device_touch(device_id=device.pk, seen_at=now)
-        if status != previous:
+        if status != previous or kind == RETRY:
             events.publish(
                 f"update.{status.lower()}",
                 tenant=device.tenant,
@@ -248,6 +299,7 @@ def session_report(
                     "fromVersion": row.from_version,
                     "toVersion": row.to_version,
                     "error": row.error,
+                    "attempt": row.attempt,
                 },
             )
     return row

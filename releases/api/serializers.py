@@ -50,6 +50,11 @@ class StatusOutput(serializers.Serializer):
     fromVersion = serializers.CharField(source="from_version")
     toVersion = serializers.CharField(source="to_version")
     error = serializers.CharField()
+    attempt = serializers.IntegerField()
+    stale = serializers.BooleanField(
+        default=False, help_text="A late report, acknowledged: the session did not change."
+    )
+    currentStatus = serializers.CharField(source="status")
 
 
 class CyberSenseiCheckInput(StrictSerializer):

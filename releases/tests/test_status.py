@@ -54,9 +54,11 @@ def test_failed_keeps_the_error_and_can_be_retried(setup):
     assert response.json()["error"] == "Checksum mismatch - download corrupted"
     assert Device.objects.get(pk=device.pk).app_version == "1.0.0"
     late = _report(client, session, "DOWNLOADING", downloadPercent=40)  # the failed attempt's
-    assert late.status_code == 409
+    assert late.status_code == 200 and late.json()["stale"] is True
+    assert late.json()["currentStatus"] == "FAILED"
     assert UpdateSession.objects.get().error == "Checksum mismatch - download corrupted"
-    assert _report(client, session, "DOWNLOADING", downloadPercent=0).status_code == 200  # retry
+    retry = _report(client, session, "DOWNLOADING", downloadPercent=0)
+    assert retry.status_code == 200 and retry.json()["attempt"] == 2
     assert UpdateSession.objects.count() == 1 and UpdateSession.objects.get().error == ""
 
 
@@ -71,10 +73,10 @@ def test_rolled_back_puts_the_device_back_on_its_version(setup):
 def test_invalid_transitions_are_refused_with_a_code(setup):
     client, _, session = setup
     _report(client, session, "INSTALLING")
+    _report(client, session, "COMPLETED")
     response = _report(client, session, "DOWNLOADING")
     assert response.status_code == 409 and response.json()["code"] == "INVALID_TRANSITION"
-    assert response.json()["currentStatus"] == "INSTALLING"
-    _report(client, session, "COMPLETED")
+    assert response.json()["currentStatus"] == "COMPLETED"
     assert _report(client, session, "FAILED").status_code == 409
     assert _report(client, session, "ROLLED_BACK").status_code == 200
 
@@ -89,7 +91,8 @@ def test_invalid_transitions_are_refused_with_a_code(setup):
         ("FAILED", "DOWNLOADED", False),
         ("FAILED", "COMPLETED", False),
         ("COMPLETED", "COMPLETED", True),
-        ("ROLLED_BACK", "DOWNLOADING", False),
+        ("ROLLED_BACK", "DOWNLOADING", True),  # a new attempt
+        ("ROLLED_BACK", "INSTALLING", False),  # a late report of the rolled-back one
         ("DOWNLOADING", "ROLLED_BACK", False),
     ],
 )
@@ -152,14 +155,14 @@ def test_bad_status_input(setup, body):
 
 def test_refusals_are_translated(setup):
     client, _, session = setup
-    _report(client, session, "INSTALLING")
+    _report(client, session, "COMPLETED")
     response = client.post(
         STATUS,
         {"sessionId": session, "status": "DOWNLOADING"},
         format="json",
         HTTP_ACCEPT_LANGUAGE="fr",
     )
-    assert response.json()["message"] == "Impossible de passer de INSTALLING à DOWNLOADING."
+    assert response.json()["message"] == "Impossible de passer de COMPLETED à DOWNLOADING."
 
 
 def test_a_release_offered_on_a_requested_channel_opens_its_session(
@@ -171,3 +174,44 @@ def test_a_release_offered_on_a_requested_channel_opens_its_session(
     offer = client.get("/api/v1/updates/check", {"version": "1.0.0", "channel": "beta"}).json()
     assert offer["version"] == "1.5.0"
     assert _report(client, offer["sessionId"], "DOWNLOADING").status_code == 200
+
+
+def test_late_and_repeated_reports_are_acknowledged_without_change(setup):
+    """The CRM client posts progress without awaiting it: reports arrive out of order."""
+    client, _, session = setup
+    _report(client, session, "DOWNLOADING", downloadPercent=50)
+    late = _report(client, session, "DOWNLOADING", downloadPercent=30)
+    assert late.status_code == 200
+    assert late.json()["stale"] is True and late.json()["percent"] == 50
+    _report(client, session, "INSTALLING")
+    for status, extra in (("DOWNLOADING", {"downloadPercent": 90}), ("DOWNLOADED", {})):
+        response = _report(client, session, status, **extra)
+        assert response.status_code == 200, response.json()
+        assert response.json()["stale"] is True
+        assert response.json()["currentStatus"] == "INSTALLING"
+    assert UpdateSession.objects.get().status == "INSTALLING"
+    done = _report(client, session, "COMPLETED")
+    assert done.json()["stale"] is False and done.json()["status"] == "COMPLETED"
+    assert _report(client, session, "COMPLETED").status_code == 200  # a repeat
+    conflict = _report(client, session, "DOWNLOADING", downloadPercent=10)
+    assert conflict.status_code == 409 and conflict.json()["code"] == "INVALID_TRANSITION"
+    assert Event.objects.filter(type="update.installing").count() == 1
+
+
+def test_a_new_attempt_after_a_rollback(setup):
+    """Rolled back (or failed), the device may try the same release again: the check offers
+    it with the same session id, and the session reopens as the next attempt."""
+    client, device, session = setup
+    _report(client, session, "COMPLETED", fromVersion="1.0.0")
+    _report(client, session, "ROLLED_BACK")
+    offer = client.get("/api/v1/updates/check", {"version": "1.0.0"}).json()
+    assert offer["updateAvailable"] is True and offer["sessionId"] == session
+    late = _report(client, session, "INSTALLING")
+    assert late.json()["stale"] is True and late.json()["currentStatus"] == "ROLLED_BACK"
+    again = _report(client, session, "DOWNLOADING", downloadPercent=0)
+    assert again.status_code == 200
+    assert again.json()["attempt"] == 2 and again.json()["status"] == "DOWNLOADING"
+    assert _report(client, session, "COMPLETED").status_code == 200
+    row = UpdateSession.objects.get()
+    assert row.attempt == 2 and row.status == "COMPLETED"
+    assert Device.objects.get(pk=device.pk).app_version == "1.1.0"
