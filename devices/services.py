@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from core.locks import advisory_xact_lock
 from core.services import model_update
 from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash, token_display_prefix, token_generate
-from licensing.models import License
+from licensing.models import License, Tenant
 from licensing.selectors import license_by_key
 from sync import events
 
@@ -173,20 +173,50 @@ def device_rotate_token(*, device: Device, actor=None) -> str:
 
 
 def device_seats_free_silent(*, license: License | None = None, now=None) -> int:
-    """Deactivate devices silent longer than their policy's heartbeat window."""
+    """Deactivate devices silent longer than their policy's heartbeat window: the window is
+    computed in SQL, the silent devices are selected (and locked) in one query and freed in
+    one UPDATE, whatever the fleet. A device seen again meanwhile is not: the lock holds
+    off a registration taking it back until the sweep commits, and the UPDATE checks the
+    silence again."""
     now = now or timezone.now()
+    cutoff = ExpressionWrapper(
+        Value(now) - F("license__policy__heartbeat_window"), output_field=DateTimeField()
+    )
+    silent = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=cutoff)
     devices = Device.objects.filter(
-        status=Device.Status.ACTIVE, license__policy__heartbeat_window__isnull=False
-    ).select_related("license__policy", "tenant")
+        silent, status=Device.Status.ACTIVE, license__policy__heartbeat_window__isnull=False
+    )
     if license is not None:
         devices = devices.filter(license=license)
-    freed = 0
-    for device in devices.iterator():
-        cutoff = now - device.license.policy.heartbeat_window
-        if device.last_seen_at is None or device.last_seen_at < cutoff:
-            device_deactivate(device=device, reason="silent", silent_before=cutoff)
-            freed += device.status == Device.Status.DEACTIVATED
-    return freed
+    with transaction.atomic():
+        found = list(
+            devices.select_for_update(of=("self",)).values_list(
+                "pk", "hardware_id", "license_id", "tenant_id"
+            )
+        )
+        if not found:
+            return 0
+        ids = [row[0] for row in found]
+        freed = devices.filter(pk__in=ids).update(
+            status=Device.Status.DEACTIVATED, deactivated_at=now, token_hash=None
+        )
+        if freed != len(found):  # without row locks (SQLite), one came back meanwhile
+            kept = set(
+                Device.objects.filter(pk__in=ids, deactivated_at=now).values_list("pk", flat=True)
+            )
+            found = [row for row in found if row[0] in kept]
+        for pk, hardware_id, license_id, tenant_id in found:
+            events.publish(
+                "device.deactivated",
+                tenant=Tenant(pk=tenant_id),
+                payload={
+                    "deviceId": pk,
+                    "hardwareId": hardware_id,
+                    "licenseId": license_id,
+                    "reason": "silent",
+                },
+            )
+    return len(found)
 
 
 DEVICE_EDITABLE = {"name", "channel", "tags", "metadata"}
