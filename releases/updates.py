@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
 from devices.models import Device
-from devices.platforms import channels_seen_by, validate_channel, validate_platform
+from devices.platforms import (
+    channels_seen_by,
+    platform_from_os,
+    validate_channel,
+    validate_platform,
+)
 from devices.services import device_seen, device_set_version, device_touch
 from licensing.models import License, Product
 from sync import events
@@ -55,15 +60,23 @@ class Audience:
     channel: str = "stable"
     platform: str = ""
     updates_until: datetime | None = None
+    guessed: bool = False  # `platform` read from the OS version, not stated by the device
 
 
-def pick_artifact(release: CatalogueRelease, platform: str) -> CatalogueArtifact | None:
+def pick_artifact(
+    release: CatalogueRelease, platform: str, guessed: bool = False
+) -> CatalogueArtifact | None:
     """The artifact for `platform`, else the `any` one; a device that does not say its
-    platform takes a release's only artifact."""
+    platform takes a release's only artifact, or, when its OS version names one, the only
+    artifact of that OS (its architecture was assumed)."""
     if platform and platform in release.artifacts:
         return release.artifacts[platform]
     if "any" in release.artifacts:
         return release.artifacts["any"]
+    if guessed:
+        family = platform.split("-")[0] + "-"
+        same_os = [a for name, a in release.artifacts.items() if name.startswith(family)]
+        return same_os[0] if len(same_os) == 1 else None
     if not platform and len(release.artifacts) == 1:
         return next(iter(release.artifacts.values()))
     return None
@@ -105,7 +118,7 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
             break
         if not _eligible(release, audience):
             continue
-        artifact = pick_artifact(release, audience.platform)
+        artifact = pick_artifact(release, audience.platform, audience.guessed)
         if best is None:
             if artifact is None:
                 continue
@@ -116,22 +129,36 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
 
 
-def device_audience(device: Device, *, platform: str = "", channel: str = "") -> Audience:
+def device_audience(
+    device: Device, *, platform: str = "", channel: str = "", os_version: str = ""
+) -> Audience:
+    """Who `device` is for the catalogue. Its platform is the one the check names, else the
+    one it registered with, else the one its OS version names (x86_64 unless stated)."""
+    platform = platform or device.platform
+    guessed = ""
+    if not platform:
+        guessed = platform_from_os(os_version or device.os_version)
     return Audience(
         tenant_id=str(device.tenant_id),
         channel=channel or device.channel,
-        platform=platform or device.platform,
+        platform=platform or guessed,
         updates_until=device.license.updates_until,
+        guessed=bool(guessed),
     )
 
 
 def update_check(
-    *, device: Device, version: str | None, platform: str = "", channel: str = ""
+    *,
+    device: Device,
+    version: str | None,
+    platform: str = "",
+    channel: str = "",
+    os_version: str = "",
 ) -> Offer | None:
     """What `device` should install, reading only the cached catalogue: no query, no write
     (the contact it records for the seat sweep goes through a task)."""
     device_seen(device=device)
-    audience = device_audience(device, platform=platform, channel=channel)
+    audience = device_audience(device, platform=platform, channel=channel, os_version=os_version)
     return latest_offer(
         product_id=device.product_id,
         audience=audience,

@@ -50,6 +50,7 @@ class UpdateCheckView(NodeView):
             version=d.get("version"),
             platform=d.get("platform", ""),
             channel=d.get("channel", ""),
+            os_version=d.get("osVersion", ""),
         )
         if offer is None:
             return Response({"updateAvailable": False})

@@ -298,3 +298,38 @@ def test_checks_record_contact_off_the_request(
     assert timezone.now() - seen < timedelta(minutes=1)
     with django_assert_num_queries(0):
         assert device_contacts_flush() == 0  # taken once
+
+
+@pytest.mark.parametrize(
+    ("os_version", "expected"),
+    [
+        ("Windows 10 22H2", "windows-x86_64"),
+        ("Ubuntu 22.04", "linux-x86_64"),
+        ("Ubuntu 22.04 aarch64", "linux-aarch64"),
+        ("macOS 14", "macos-aarch64"),  # the only macOS artifact: the assumed arch gives way
+    ],
+)
+def test_the_platform_comes_from_the_os_version(api_client, product, os_version, expected):
+    """The CRM client registers without `platform` and sends `osVersion` on every check."""
+    license = LicenseFactory(policy__product=product)
+    platforms = ["windows-x86_64", "linux-x86_64", "linux-aarch64", "macos-aarch64"]
+    release = published_release(product=product, version="1.1.0", platforms=platforms)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {license.key}")
+    register = {"hardwareId": "hw-os", "machineName": "PC", "osVersion": "", "appVersion": "1.0"}
+    assert api_client.post("/api/v1/updates/register-device", register).status_code == 201
+    query = {"hardwareId": "hw-os", "version": "1.0.0", "osVersion": os_version}
+    body = api_client.get(CHECK, query).json()
+    assert body["updateAvailable"] is True, body
+    assert body["artifactId"] == str(release.artifacts.get(platform=expected).pk)
+    # Registered with it, the device needs not repeat it.
+    register["osVersion"] = os_version
+    api_client.post("/api/v1/updates/register-device", register)
+    body = api_client.get(CHECK, {"hardwareId": "hw-os", "version": "1.0.0"}).json()
+    assert body["artifactId"] == str(release.artifacts.get(platform=expected).pk)
+
+
+def test_an_os_without_its_artifact_gets_nothing(api_client, product):
+    device = DeviceFactory(license__policy__product=product, platform="")
+    published_release(product=product, version="1.1.0", platform="linux-x86_64")
+    body = _check(api_client, device, osVersion="Windows 11 23H2").json()
+    assert body == {"updateAvailable": False}
