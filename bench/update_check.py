@@ -48,6 +48,12 @@ BENCH_ENV = {
 EXPECT = b'"updateAvailable":true'  # in every check body (DRF renders compact JSON)
 
 
+def with_hardware_id(path, hardware_id):
+    if not hardware_id:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}hardwareId={hardware_id}"
+
+
 def load(port, path, tokens, concurrency, warmup, duration):
     """One endpoint's load, in its own process: latencies (ms) of the requests that completed
     inside the measured window, non-2xx count, checks without EXPECT, a few bodies."""
@@ -60,11 +66,12 @@ def load(port, path, tokens, concurrency, warmup, duration):
         for _ in range(10_000_000):  # bounded in count as well as in time
             if time.perf_counter() >= stop:
                 break
-            headers = {"Authorization": f"Bearer {rng.choice(tokens)}"}
+            bearer, hardware_id = rng.choice(tokens)
+            headers = {"Authorization": f"Bearer {bearer}"}
             t0 = time.perf_counter()
             try:
                 conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", with_hardware_id(path, hardware_id), headers=headers)
                 response = conn.getresponse()
                 body, status = response.read(), response.status
             except (OSError, http.client.HTTPException):
@@ -76,7 +83,7 @@ def load(port, path, tokens, concurrency, warmup, duration):
             latencies.append((t1 - t0) * 1000)
             ok = 200 <= status < 300
             errors += not ok
-            unexpected += ok and path == CHECK and EXPECT not in body
+            unexpected += ok and path.startswith(CHECK) and EXPECT not in body
             if len(samples) < 2 or (not ok and len(samples) < 5):
                 samples.append((status, body[:2000].decode(errors="replace")))
         return latencies, errors, unexpected, samples, total
@@ -135,9 +142,10 @@ def recreate_database(url):
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def seed(devices, releases, sample):
-    """Seed N devices (bulk_create) and M releases (services); return the product and the
-    clear tokens of `sample` random devices."""
+def seed(devices, releases, sample, auth):
+    """Seed N devices (bulk_create) and M releases (services), then ANALYZE; return the
+    product, the license key and the credentials of `sample` random devices: (device token, None), or
+    (license key, hardware id) with `--auth license-key`."""
     from django.core.files.base import ContentFile
 
     from devices.models import Device
@@ -149,7 +157,8 @@ def seed(devices, releases, sample):
     tenant = Tenant.objects.create(name="Bench", slug="bench")
     product = Product.objects.create(name="Bench App", slug="bench-app")
     policy = Policy.objects.create(product=product, name="Unlimited", max_devices=None)
-    license = license_issue(tenant=tenant, policy=policy).license
+    issued = license_issue(tenant=tenant, policy=policy)
+    license = issued.license
     clear = [token_generate("dvt") for _ in range(devices)]
     common = {"tenant": tenant, "license": license, "product": product, "app_version": "1.0.0"}
     for start in range(0, devices, 5000):
@@ -169,10 +178,33 @@ def seed(devices, releases, sample):
         content = ContentFile(f"bench {version}\n".encode() * 64, name=f"app-{version}.zip")
         artifact_create(release=release, file=content, platform="any")
         release_publish(release=release)
-    return product, random.Random(0).sample(clear, min(sample, devices))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as in production: the planner has statistics
+    picked = random.Random(0).sample(range(devices), min(sample, devices))
+    if auth == "license-key":
+        return product, issued.key, [(issued.key, f"hw-{i:07d}") for i in picked]
+    return product, issued.key, [(clear[i], None) for i in picked]
 
 
-def count_queries(product, token):
+def license_key_plan(key, hardware_id):
+    """PostgreSQL's plan for the device lookup of a license-key + hardwareId request."""
+    from django.db import connection
+
+    from devices.api.authentication import _devices
+    from licensing.keys import license_key_normalize, secret_hash
+
+    rows = _devices().filter(
+        license__key_hash=secret_hash(license_key_normalize(key)), hardware_id=hardware_id
+    )[:1]
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def count_queries(product, credential):
     """SQL of one check on a cold catalogue, one on a warm one, and one ping (in-process)."""
     from django.db import connection
     from django.test import Client
@@ -181,10 +213,11 @@ def count_queries(product, token):
     from releases.catalogue import catalogue_invalidate
 
     catalogue_invalidate(product.pk)  # autocommit: runs at once
-    client, counts = Client(HTTP_AUTHORIZATION=f"Bearer {token}"), {}
+    bearer, hardware_id = credential
+    client, counts = Client(HTTP_AUTHORIZATION=f"Bearer {bearer}"), {}
     for label, path in (("check cold", CHECK), ("check warm", CHECK), ("ping", PING)):
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
+            response = client.get(with_hardware_id(path, hardware_id))
         assert response.status_code == 200, (path, response.status_code, response.content)
         counts[label] = [q["sql"] for q in captured.captured_queries]
     return counts
@@ -266,6 +299,12 @@ def main():
     add("--rounds", type=int, default=1, help="alternations check, ping; figures over all")
     add("--workers", type=int, default=2, help="gunicorn workers (gthread)")
     add("--threads", type=int, default=4, help="threads per gunicorn worker")
+    add(
+        "--auth",
+        choices=["token", "license-key"],
+        default="token",
+        help="device token, or license key + hardwareId as the CRM client sends",
+    )
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="relais-bench-")  # media and static, not the tree's var/
@@ -285,9 +324,13 @@ def main():
         import django
 
         django.setup()
-        product, tokens = seed(args.devices, args.releases, args.sample)
+        product, key, tokens = seed(args.devices, args.releases, args.sample, args.auth)
         t2 = time.monotonic()
         queries = count_queries(product, tokens[0])
+        plan = license_key_plan(key, "hw-0000000")
+        print("license key + hardwareId lookup, after ANALYZE:", plan, sep="\n  ")
+        if "device_unique_license_hardware" not in plan:
+            sys.exit("the license-key lookup left the (license, hardware_id) index")
         from django.db import connections
 
         db = connections["default"].settings_dict
@@ -306,6 +349,7 @@ def main():
             f" CONN_HEALTH_CHECKS={db['CONN_HEALTH_CHECKS']}; {os.environ['REDIS_URL']}\n"
             f"seed: N={args.devices} devices, M={args.releases} releases in {t2 - t1:.1f} s"
             f" (migrate {t1 - t0:.1f} s); tokens of {len(tokens)} devices in use\n"
+            f"authentication: {args.auth}\n"
             f"load: {args.concurrency} threads, warm-up {args.warmup} s, measured {args.duration} s"
             f" per endpoint and round, {args.rounds} round(s)"
         )

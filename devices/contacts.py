@@ -25,7 +25,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
@@ -39,9 +39,8 @@ TAKING = "relais:seen:taking"  # the last one a flush under way has read
 
 def _redis():
     """The raw Redis client behind the default cache, or None for another backend."""
-    if isinstance(cache, RedisCache) or isinstance(getattr(cache, "_wrapped", None), RedisCache):
-        return cache._cache.get_client(write=True)
-    return None
+    backend = caches["default"]
+    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
 def contact_note(device_id) -> None:

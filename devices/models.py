@@ -50,11 +50,16 @@ class Device(TenantOwnedModel):
             models.UniqueConstraint(
                 fields=["tenant", "product", "hardware_id"], name="device_unique_hardware"
             ),
+            # Authentication by license key + hardwareId finds the device by these two. A
+            # license is one tenant's and one product's, so the pair is unique anyway; saying
+            # so keeps PostgreSQL on this index whatever its statistics (without them it
+            # took (license, status) and filtered every device of the license).
+            models.UniqueConstraint(
+                fields=["license", "hardware_id"], name="device_unique_license_hardware"
+            ),
         ]
         indexes = [
             models.Index(fields=["license", "status"]),
-            # Authentication by license key + hardwareId finds the device by these two.
-            models.Index(fields=["license", "hardware_id"]),
             models.Index(fields=["tenant", "status", "last_seen_at"]),
             models.Index(fields=["product", "app_version"]),
         ]

@@ -48,6 +48,22 @@ class CatalogueRelease:
     artifacts: dict[str, CatalogueArtifact] = field(default_factory=dict)
 
 
+class Catalogue(list):
+    """The releases of a product, newest first, plus what the update check derives from
+    them once per worker and generation (see updates.latest_offer): `shelves`, the offer
+    per audience, filled as audiences come; the publication times in order, to place a
+    maintenance end; the tenants some release is restricted to."""
+
+    def __init__(self, releases=()):
+        super().__init__(releases)
+        self.shelves: dict = {}
+        self.published = sorted(r.published_at for r in self)
+        self.restricted = {r.tenant_id for r in self if r.tenant_id}
+
+    def __reduce__(self):  # cached as the plain list; the derived parts are rebuilt
+        return (Catalogue, (list(self),))
+
+
 def _generation_key(product_id) -> str:
     return f"relais:catalogue-gen:{product_id}"
 
@@ -56,7 +72,7 @@ def _key(product_id, generation) -> str:
     return f"relais:catalogue:{product_id}:{generation}"
 
 
-def catalogue_build(product_id) -> list[CatalogueRelease]:
+def catalogue_build(product_id) -> Catalogue:
     rows = (
         Artifact.objects.filter(
             release__product_id=product_id, release__status=Release.Status.PUBLISHED
@@ -92,7 +108,7 @@ def catalogue_build(product_id) -> list[CatalogueRelease]:
             sha256=artifact.sha256,
             sha512=artifact.sha512,
         )
-    return sorted(releases.values(), key=lambda r: r.semver, reverse=True)
+    return Catalogue(sorted(releases.values(), key=lambda r: r.semver, reverse=True))
 
 
 logger = logging.getLogger(__name__)
@@ -100,30 +116,37 @@ logger = logging.getLogger(__name__)
 # catalogue from the database at least this often.
 OUTAGE_MEMO_SECONDS = 10
 
-# product id → (generation, monotonic time stored, catalogue), per worker process.
+# product id → [generation, monotonic time built, catalogue, monotonic time the generation
+# was last read], per worker process.
 _memo: dict = {}
 
 
-def catalogue_for_product(product_id) -> list[CatalogueRelease]:
-    """Newest first."""
+def catalogue_for_product(product_id) -> Catalogue:
+    """Newest first. A worker reads the generation from the shared cache at most every
+    RELAIS_CATALOGUE_POLL_SECONDS: a change made in another process is seen within that
+    time (this process's own changes at once, see `_bump`)."""
     ttl = settings.RELAIS_CATALOGUE_CACHE_SECONDS
     memo = _memo.get(product_id)
+    now = time.monotonic()
+    if memo and now - memo[3] < settings.RELAIS_CATALOGUE_POLL_SECONDS and now - memo[1] < ttl:
+        return memo[2]
     try:
         generation = cache.get(_generation_key(product_id), 0)
     except Exception:  # noqa: BLE001 - no shared cache: this worker's memo, else the database
         logger.warning("release catalogue read without the cache", exc_info=True)
-        if memo and time.monotonic() - memo[1] < min(ttl, OUTAGE_MEMO_SECONDS):
+        if memo and now - memo[1] < min(ttl, OUTAGE_MEMO_SECONDS):
             return memo[2]
         found = catalogue_build(product_id)
-        _memo[product_id] = (None, time.monotonic(), found)
+        _memo[product_id] = [None, now, found, now]
         return found
-    if memo and memo[0] == generation and time.monotonic() - memo[1] < ttl:
+    if memo and memo[0] == generation and now - memo[1] < ttl:
+        memo[3] = now
         return memo[2]
     found = cache.get(_key(product_id, generation))
     if found is None:
         found = catalogue_build(product_id)
         cache.set(_key(product_id, generation), found, ttl)
-    _memo[product_id] = (generation, time.monotonic(), found)
+    _memo[product_id] = [generation, now, found, now]
     return found
 
 
@@ -134,6 +157,7 @@ def _bump(product_id) -> None:
         cache.incr(key)
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=None)
+    _memo.pop(product_id, None)  # this process sees its own change at once
 
 
 def catalogue_invalidate(product_id) -> None:

@@ -1,6 +1,7 @@
 """The update check, status reports and download authorisation: one service each, shared
 by the canonical API and the seeds' dialects."""
 
+import bisect
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -107,26 +108,47 @@ def _eligible(release: CatalogueRelease, audience: Audience) -> bool:
 
 def latest_offer(*, product_id, audience: Audience, current_version: str | None) -> Offer | None:
     """The highest eligible release newer than `current_version` (any, when None). The offer
-    is mandatory when it or any eligible release it skips over is mandatory."""
+    is mandatory when it or any eligible release it skips over is mandatory.
+
+    A lookup, not a walk: what an audience is offered does not depend on the version it
+    runs, only whether it gets it does. So each audience's shelf (its best release and the
+    highest mandatory release at or under it) is computed once per worker and catalogue
+    generation; a check then compares its version with those two."""
     validate_platform(audience.platform)
     validate_channel(audience.channel)
     current = version_or_refuse(current_version) if current_version else None
-    best = None
-    mandatory = False
-    for release in catalogue_for_product(product_id):  # newest first
-        if current is not None and release.semver <= current:
-            break
+    catalogue = catalogue_for_product(product_id)
+    cut = len(catalogue.published)
+    if audience.updates_until is not None:
+        cut = bisect.bisect_right(catalogue.published, audience.updates_until)
+    tenant = audience.tenant_id if audience.tenant_id in catalogue.restricted else None
+    key = (audience.channel, tenant, audience.platform, audience.guessed, cut)
+    shelf = catalogue.shelves.get(key)
+    if shelf is None:
+        shelf = catalogue.shelves[key] = _shelf(catalogue, audience)
+    best, mandatory_from = shelf
+    if best is None or (current is not None and best[0].semver <= current):
+        return None
+    mandatory = mandatory_from is not None and (current is None or mandatory_from > current)
+    return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
+
+
+def _shelf(catalogue, audience: Audience):
+    """(best (release, artifact) or None, version of the highest eligible mandatory release
+    at or under the best one, or None): one walk over the catalogue, per audience."""
+    best, mandatory_from = None, None
+    for release in catalogue:  # newest first
         if not _eligible(release, audience):
             continue
-        artifact = pick_artifact(release, audience.platform, audience.guessed)
         if best is None:
+            artifact = pick_artifact(release, audience.platform, audience.guessed)
             if artifact is None:
                 continue
             best = (release, artifact)
-        mandatory = mandatory or release.is_mandatory
-    if best is None:
-        return None
-    return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
+        if release.is_mandatory:
+            mandatory_from = release.semver
+            break
+    return best, mandatory_from
 
 
 def device_audience(

@@ -1,5 +1,6 @@
 """Semantic versions. Clients send loose ones ("1.2", "v2.0.0"): they are completed."""
 
+import functools
 import re
 
 import semver
@@ -10,6 +11,7 @@ from core.exceptions import ApiError
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
 
 
+@functools.lru_cache(maxsize=1024)  # a fleet sends few distinct versions; Version is immutable
 def parse_version(text: str) -> semver.Version:
     """Parse `1.2.3`, `1.2`, `v1.2.3-beta.1`; raise ValueError on anything else."""
     text = (text or "").strip()

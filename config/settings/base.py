@@ -260,6 +260,9 @@ RELAIS_PLATFORMS = env.list(
     ],
 )
 RELAIS_CATALOGUE_CACHE_SECONDS = env.int("RELAIS_CATALOGUE_CACHE_SECONDS", default=300)
+# How often a worker asks the shared cache whether the catalogue changed (a release
+# published in another process is offered by this one within this time).
+RELAIS_CATALOGUE_POLL_SECONDS = env.float("RELAIS_CATALOGUE_POLL_SECONDS", default=1.0)
 # How often contacts noted in the cache by node routes reach Device.last_seen_at (beat
 # interval of the flush; on a cache other than Redis, also how long a device's contact is
 # noted only once).

@@ -14,6 +14,31 @@ class CheckInput(StrictSerializer):
     channel = serializers.CharField(max_length=16, required=False, allow_blank=True)
 
 
+_CHECK_LIMITS = {name: field.max_length for name, field in CheckInput().fields.items()}
+_CHECK_REQUIRED_TEXT = {"hardwareId", "version"}  # not blank when given
+
+
+def check_params(query) -> dict:
+    """CheckInput's validated data, without a serializer pass for the plain case (a hot
+    path): short ASCII values of known fields are taken as they are; anything else goes
+    through CheckInput, whose errors are the answer."""
+    data = {}
+    for name, values in query.lists():
+        limit = _CHECK_LIMITS.get(name)
+        value = values[-1]
+        plain = value.isascii() and value.isprintable() and value == value.strip()
+        if limit is None or len(value) > limit or not plain:
+            break
+        if not value and name in _CHECK_REQUIRED_TEXT:
+            break
+        data[name] = value
+    else:
+        return data
+    slow = CheckInput(data=query)
+    slow.is_valid(raise_exception=True)
+    return slow.validated_data
+
+
 class CheckOutput(serializers.Serializer):
     updateAvailable = serializers.BooleanField()
     mandatory = serializers.BooleanField(required=False)

@@ -1,8 +1,9 @@
 """Node API of releases: update check, status reports, downloads (canonical routes)."""
 
+import functools
 import uuid
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -10,13 +11,18 @@ from core.api.views import NodeView
 
 from ..updates import artifact_for_download, session_id, session_report, update_check
 from .downloads import artifact_response
-from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput
+from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput, check_params
+
+
+@functools.lru_cache(maxsize=8)
+def _download_path(script_prefix: str) -> str:
+    return reverse("update-download", args=["-"])[:-1]
 
 
 def offer_body(request, offer, device_id) -> dict:
     """The response, as a plain dict of JSON types (a hot path: no serializer pass)."""
     release, artifact = offer.release, offer.artifact
-    url = reverse("update-download", args=[artifact.id])
+    url = _download_path(get_script_prefix()) + artifact.id
     return {
         "updateAvailable": True,
         "mandatory": offer.mandatory,
@@ -41,9 +47,7 @@ class UpdateCheckView(NodeView):
 
     @extend_schema(parameters=[CheckInput], responses=CheckOutput)
     def get(self, request):
-        data = CheckInput(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        d = data.validated_data
+        d = check_params(request.query_params)
         device = request.user.device
         offer = update_check(
             device=device,

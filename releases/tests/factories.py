@@ -41,10 +41,12 @@ def forget_caches() -> None:
     non-transactional test cannot get from on_commit."""
     from django.core.cache import cache
 
+    from core.api import throttles
     from releases import catalogue
 
     cache.clear()
     catalogue._memo.clear()
+    throttles._suspects.clear()
 
 
 def content_sha256(content: bytes) -> str:
