@@ -43,13 +43,27 @@ def _redis():
     return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
+# Devices this process noted, with when (monotonic): noting one again within
+# RELAIS_SEEN_INTERVAL_SECONDS adds nothing the flush would keep, so it costs no cache
+# operation. A fleet checking less often than that pays one operation per check.
+_noted: dict[str, float] = {}
+NOTED_MAX = 200_000
+
+
 def contact_note(device_id) -> None:
     """Note that `device_id` was seen now. Never raises."""
+    device_id = str(device_id)
+    moment = time.monotonic()
+    if moment - _noted.get(device_id, -1e9) < settings.RELAIS_SEEN_INTERVAL_SECONDS:
+        return
+    if len(_noted) >= NOTED_MAX:
+        _noted.clear()
+    _noted[device_id] = moment
     now = int(time.time())
     try:
         client = _redis()
         if client is not None:
-            client.hset(cache.make_key(HASH), str(device_id), now)
+            client.hset(cache.make_key(HASH), device_id, now)
             return
         ttl = settings.RELAIS_SEEN_INTERVAL_SECONDS
         if cache.add(f"relais:seen:{device_id}", 1, timeout=ttl):
@@ -57,6 +71,7 @@ def contact_note(device_id) -> None:
             number = cache.incr(SEQ)
             cache.set(f"relais:seen:item:{number}", (str(device_id), now), timeout=None)
     except Exception:  # noqa: BLE001 - a cache outage must not fail the node's request
+        _noted.pop(device_id, None)
         logger.warning(
             "contact of device %s not noted: cache unavailable", device_id, exc_info=True
         )

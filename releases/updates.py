@@ -2,6 +2,7 @@
 by the canonical API and the seeds' dialects."""
 
 import bisect
+import functools
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,6 +30,7 @@ from .versions import version_or_refuse
 SESSION_NAMESPACE = uuid.UUID("7f0c4c1e-9a55-4a57-a7c5-52656c616973")
 
 
+@functools.lru_cache(maxsize=4096)
 def _release_mask(release_id) -> int:
     return uuid.uuid5(SESSION_NAMESPACE, str(release_id)).int
 

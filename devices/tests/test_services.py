@@ -156,3 +156,21 @@ def test_the_sweep_spares_a_device_that_came_back_meanwhile(license):
     cutoff = timezone.now() - timedelta(hours=1)
     services.device_deactivate(device=stale, reason="silent", silent_before=cutoff)
     assert Device.objects.get(pk=device.pk).status == "active"
+
+
+def test_contacts_flush_in_one_update_and_never_move_last_seen_backwards(
+    license, django_assert_max_num_queries
+):
+    from devices.contacts import contact_note
+    from devices.services import device_contacts_flush
+
+    old, recent = DeviceFactory.create_batch(2, license=license)
+    an_hour = timedelta(hours=1)
+    Device.objects.filter(pk=old.pk).update(last_seen_at=timezone.now() - an_hour)
+    Device.objects.filter(pk=recent.pk).update(last_seen_at=timezone.now() + an_hour)
+    for device in (old, recent, old):
+        contact_note(device.pk)
+    with django_assert_max_num_queries(1):
+        assert device_contacts_flush() == 1
+    assert timezone.now() - Device.objects.get(pk=old.pk).last_seen_at < timedelta(minutes=1)
+    assert Device.objects.get(pk=recent.pk).last_seen_at > timezone.now() + timedelta(minutes=59)

@@ -42,11 +42,13 @@ def forget_caches() -> None:
     from django.core.cache import cache
 
     from core.api import throttles
+    from devices import contacts
     from releases import catalogue
 
     cache.clear()
     catalogue._memo.clear()
     throttles._suspects.clear()
+    contacts._noted.clear()
 
 
 def content_sha256(content: bytes) -> str:
