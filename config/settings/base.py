@@ -271,6 +271,9 @@ RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=6
 # routes (/api/settings, /api/team, /api/services, /api/solutions).
 RELAIS_DOCUMENT_MAX_BYTES = env.int("RELAIS_DOCUMENT_MAX_BYTES", default=256 * 1024)
 RELAIS_DIALECT_SYNC = env.bool("RELAIS_DIALECT_SYNC", default=True)
+# How often a web process pushes the contacts it buffered to the cache (one operation);
+# 0 pushes each at once.
+RELAIS_CONTACTS_PUSH_SECONDS = env.float("RELAIS_CONTACTS_PUSH_SECONDS", default=1.0)
 
 # Webhooks: targets on private, loopback or link-local addresses are refused unless this
 # is on (on-premise installs whose receivers live on the LAN).

@@ -9,6 +9,8 @@ RELAIS_KEY_PEPPER = "test-pepper"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = str(VAR_DIR / "test-media")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# Contacts go to the cache at once: no pusher thread racing the tests' cache.clear().
+RELAIS_CONTACTS_PUSH_SECONDS = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the end-to-end tests' Celery worker reads the same database.

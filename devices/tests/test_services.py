@@ -174,3 +174,23 @@ def test_contacts_flush_in_one_update_and_never_move_last_seen_backwards(
         assert device_contacts_flush() == 1
     assert timezone.now() - Device.objects.get(pk=old.pk).last_seen_at < timedelta(minutes=1)
     assert Device.objects.get(pk=recent.pk).last_seen_at > timezone.now() + timedelta(minutes=59)
+
+
+def test_contacts_are_buffered_and_pushed_by_a_thread(license, settings):
+    """In a web process, a check's contact costs a dict write; a daemon thread pushes the
+    buffer to the cache (one HSET on Redis)."""
+    import time
+
+    from devices import contacts
+    from devices.services import device_contacts_flush
+
+    settings.RELAIS_CONTACTS_PUSH_SECONDS = 0.05
+    device = DeviceFactory(license=license, last_seen_at=timezone.now() - timedelta(days=1))
+    contacts.contact_note(device.pk)
+    for _ in range(100):
+        if not contacts._buffer:
+            break
+        time.sleep(0.05)
+    assert contacts._buffer == {}  # pushed by the thread, not by the flush
+    assert device_contacts_flush() == 1
+    assert timezone.now() - Device.objects.get(pk=device.pk).last_seen_at < timedelta(minutes=1)
