@@ -8,6 +8,8 @@ forever on a broker that accepts connections but never answers). After a failure
 are skipped for RELAIS_BROKER_RETRY_AFTER seconds: a request that queues several tasks,
 or a burst of requests, pays the timeout once, not once per task."""
 
+import contextlib
+import contextvars
 import logging
 import time
 
@@ -26,6 +28,22 @@ def broker_transport_options(timeout: float) -> dict:
         "socket_timeout": timeout,
         "max_retries": 0,
     }
+
+
+# Set while a node route runs: node routes never talk to the broker (not even for the
+# short connect timeout below, nor a connection per event); what they would queue is found
+# by the beat sweeps instead (webhook deliveries within RELAIS_WEBHOOK_SWEEP_SECONDS).
+_left_to_sweeps = contextvars.ContextVar("relais_left_to_sweeps", default=False)
+
+
+@contextlib.contextmanager
+def left_to_sweeps():
+    """Within this block, `queue_after_commit` queues nothing: the outbox's sweep sends it."""
+    token = _left_to_sweeps.set(True)
+    try:
+        yield
+    finally:
+        _left_to_sweeps.reset(token)
 
 
 def queue_now(task, *args) -> bool:
@@ -53,5 +71,8 @@ def queue_now(task, *args) -> bool:
 
 
 def queue_after_commit(task, *args) -> None:
-    """`queue_now` once the current transaction commits (at once outside one)."""
+    """`queue_now` once the current transaction commits (at once outside one); nothing
+    within `left_to_sweeps` (a node route)."""
+    if _left_to_sweeps.get():
+        return
     transaction.on_commit(lambda: queue_now(task, *args))

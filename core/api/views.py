@@ -9,10 +9,21 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.views import APIView
 
+from ..tasks import left_to_sweeps
 from .throttles import ScopedThrottle
 
 
-class PublicNodeView(APIView):
+class BrokerFreeMixin:
+    """A node route: whatever it writes that a worker would send (webhook deliveries) is
+    left to the beat sweeps, so the route never waits on, nor opens a connection to, the
+    broker (see core.tasks.left_to_sweeps)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with left_to_sweeps():
+            return super().dispatch(request, *args, **kwargs)
+
+
+class PublicNodeView(BrokerFreeMixin, APIView):
     """A node endpoint that authenticates by what it is sent, not by session or token."""
 
     authentication_classes = []
@@ -28,7 +39,7 @@ class IsNode(BasePermission):
         return getattr(request.user, "is_node", False)
 
 
-class NodeView(APIView):
+class NodeView(BrokerFreeMixin, APIView):
     """Base of the authenticated node API. The authentication classes are named in
     RELAIS_NODE_AUTHENTICATION (they live with the devices they find), so core imports
     no domain."""

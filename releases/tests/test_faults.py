@@ -81,8 +81,13 @@ def broker_down():
 
 
 def test_every_node_route_answers_with_the_broker_down(
-    api_client, node, broker_down, local_storage, django_capture_on_commit_callbacks
+    api_client, node, broker_down, local_storage, django_capture_on_commit_callbacks, settings
 ):
+    from sync.models import WebhookDelivery
+    from sync.webhooks import endpoint_create
+
+    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = True
+    endpoint_create(url="http://127.0.0.1:9/hooks")  # every event, every tenant
     device, release = node
     with django_capture_on_commit_callbacks(execute=True):  # as after a real commit
         answers = dict(_node_routes(api_client, device, release))
@@ -100,6 +105,8 @@ def test_every_node_route_answers_with_the_broker_down(
     }
     assert answers["check by token"].json()["updateAvailable"] is True
     assert broker_down == []  # no task queued by any node route
+    # The status report's event waits in the outbox for the sweep.
+    assert WebhookDelivery.objects.filter(event__type="update.downloading").exists()
     # The contacts wait in the cache for the beat flush.
     assert device_contacts_flush() >= 0
 

@@ -63,8 +63,8 @@ def test_first_report_with_the_license_key_alone_costs_the_same_whatever_the_fle
     sql = _statements(captured)
     # Reads: authentication, the session row, the device the id names (by primary key,
     # among one candidate per release); writes: lock, create, lock, last_seen_at, save,
-    # event. Ten, with 10 devices as with 10,000.
-    assert len(sql) == 10, sql
+    # event and its webhook endpoints. Eleven, with 10 devices as with 10,000.
+    assert len(sql) == 11, sql
     lookups = [q for q in sql if q.startswith("SELECT") and '"devices_device"' in q]
     assert len(lookups) == 2, lookups  # authentication, then the one candidate lookup
     assert '"devices_device"."id" IN (' in lookups[1] and "LIMIT 1" in lookups[1]
@@ -79,8 +79,12 @@ def test_the_sweep_is_one_select_and_one_update_whatever_the_fleet(license, size
     with CaptureQueriesContext(connection) as captured:
         assert device_seats_free_silent() == 3
     sql = _statements(captured)
-    # One SELECT (the window computed in SQL), one UPDATE, an event per freed device.
-    assert [q.split()[0] for q in sql] == ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+    # One SELECT (the window computed in SQL), one UPDATE, then per freed device its event
+    # (and the webhook endpoints that want it): nothing that grows with the fleet.
+    assert [q.split()[0] for q in sql[:2]] == ["SELECT", "UPDATE"]
+    assert '"devices_device"' in sql[0] and '"devices_device"' in sql[1]
+    assert len(sql) == 2 + 3 * 2, sql
+    assert sum(q.startswith('INSERT INTO "sync_event"') for q in sql) == 3
     assert "INTERVAL" in sql[0] or "django_format_dtdelta" in sql[0], sql[0]
     freed = Device.objects.filter(status=Device.Status.DEACTIVATED)
     assert set(freed.values_list("pk", flat=True)) == {d.pk for d in silent}
