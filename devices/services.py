@@ -190,9 +190,9 @@ def device_seats_free_silent(*, license: License | None = None, now=None) -> int
         devices = devices.filter(license=license)
     with transaction.atomic():
         found = list(
-            devices.select_for_update(of=("self",)).values_list(
-                "pk", "hardware_id", "license_id", "tenant_id"
-            )
+            devices.order_by()
+            .select_for_update(of=("self",))
+            .values_list("pk", "hardware_id", "license_id", "tenant_id")
         )
         if not found:
             return 0
