@@ -1,0 +1,58 @@
+"""Writes go through services (STYLE rule 1): no model is saved, created, updated or
+deleted outside a service module. Views, serializers, admins, tasks and selectors call
+services; migrations, tests and management commands are exempt.
+
+Service modules are `services.py` (or a `services/` package) and the few modules that are
+services under a domain name, listed here with why."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ["core", "licensing", "devices", "releases", "telemetry", "sync"]
+WRITES = {"save", "delete", "create", "update", "bulk_create", "bulk_update"} | {
+    "get_or_create",
+    "update_or_create",
+}
+SERVICE_MODULES = {
+    "releases/updates.py",  # the node's update services: check, status reports, downloads
+    "sync/events.py",  # events.publish, the outbox writer every service calls
+    "sync/webhooks.py",  # webhook endpoints and deliveries
+    "sync/document_services.py",  # synced documents
+    "devices/contacts.py",  # device contacts, flushed in bulk (its deletes are Redis')
+}
+NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")
+
+
+def _is_service(path: Path) -> bool:
+    relative = path.relative_to(ROOT).as_posix()
+    return (
+        path.name == "services.py" or "services" in path.parts[:-1] or relative in SERVICE_MODULES
+    )
+
+
+def _writes_outside_services() -> list[str]:
+    found = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if {"tests", "migrations", "management"} & set(path.parts) or _is_service(path):
+                continue
+            source = path.read_text()
+            for node in ast.walk(ast.parse(source)):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                if node.func.attr not in WRITES:
+                    continue
+                receiver = ast.get_source_segment(source, node.func.value) or ""
+                orm = ".objects" in receiver or "_default_manager" in receiver
+                if node.func.attr in ("save", "delete") and not orm:
+                    orm = not any(word in receiver for word in NOT_THE_ORM)
+                if orm:
+                    found.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} {receiver}.{node.func.attr}"
+                    )
+    return found
+
+
+def test_no_write_outside_services():
+    assert _writes_outside_services() == []
