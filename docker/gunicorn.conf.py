@@ -16,6 +16,8 @@ limit_request_field_size = 16384
 limit_request_fields = 200
 accesslog = "-"
 # The path without its query string: CyberSensei nodes send their license key as `?key=`.
+# CyberSensei update ids in `/update/download/<id>` are download capabilities: masked.
+logger_class = "core.logmask.MaskingGunicornLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 
 errorlog = "-"

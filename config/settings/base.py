@@ -245,6 +245,8 @@ RELAIS_DIALECT_DATASHARE = env.bool("RELAIS_DIALECT_DATASHARE", default=True)
 # The product (slug) the CyberSensei routes serve to a tenant licensed for several: its
 # client cannot name one.
 RELAIS_CYBERSENSEI_PRODUCT = env.str("RELAIS_CYBERSENSEI_PRODUCT", default="")
+# Lifetime of a CyberSensei `updateId` (a download capability), seconds.
+RELAIS_CYBERSENSEI_UPDATE_ID_TTL = env.int("RELAIS_CYBERSENSEI_UPDATE_ID_TTL", default=3600)
 # Platforms an artifact or device may name, besides "any".
 RELAIS_PLATFORMS = env.list(
     "RELAIS_PLATFORMS",
@@ -289,6 +291,8 @@ RELAIS_WEBHOOK_SECRET_OVERLAP_SECONDS = env.int(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Capabilities in URLs (CyberSensei update ids) are masked in every record.
+    "filters": {"mask_capabilities": {"()": "core.logmask.MaskCapabilitiesFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_capabilities"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }

@@ -57,8 +57,10 @@ def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=No
 
 # The CyberSensei node downloads with nothing but the `updateId` its check returned, so the
 # id carries, signed, the tenant it was issued to: the download re-checks that tenant's
-# license like any other, and an artifact id alone opens nothing.
-_UPDATE_IDS = signing.Signer(salt="relais.cybersensei.update-id")
+# license like any other, and an artifact id alone opens nothing. The id is a capability:
+# it expires after RELAIS_CYBERSENSEI_UPDATE_ID_TTL (the node downloads right after its
+# check) and access logs mask it (docker/gunicorn.conf.py).
+_UPDATE_IDS = signing.TimestampSigner(salt="relais.cybersensei.update-id")
 
 
 def update_id_issue(*, artifact_id, tenant_id) -> str:
@@ -67,7 +69,9 @@ def update_id_issue(*, artifact_id, tenant_id) -> str:
 
 def update_id_artifact(update_id: str):
     try:
-        artifact_id, tenant_id = _UPDATE_IDS.unsign(update_id).split(".")
+        artifact_id, tenant_id = _UPDATE_IDS.unsign(
+            update_id, max_age=settings.RELAIS_CYBERSENSEI_UPDATE_ID_TTL
+        ).split(".")
         artifact = Artifact.objects.select_related("release").get(pk=artifact_id)
     except (signing.BadSignature, ValueError, Artifact.DoesNotExist) as exc:
         raise ApiError("ARTIFACT_NOT_FOUND", _("No such artifact."), 404) from exc

@@ -1,6 +1,8 @@
 import hashlib
+import time
 
 import pytest
+from django.core import signing
 from django.test import override_settings
 
 from licensing.models import License, Product
@@ -79,6 +81,25 @@ def test_cybersensei_download_needs_the_signed_id_and_a_valid_license(api_client
     License.objects.filter(pk=license.pk).update(status=License.Status.REVOKED)
     response = api_client.get(f"/update/download/{update_id}")
     assert response.status_code == 400 and response.json()["code"] == "REVOKED"
+
+
+def test_cybersensei_update_id_expires(api_client, node, monkeypatch, settings):
+    license, latest = node
+    settings.RELAIS_CYBERSENSEI_UPDATE_ID_TTL = 600
+    update_id = api_client.get(
+        CS_CHECK, {"tenantId": license.tenant_id, "version": "1.0.0"}
+    ).json()["updateId"]
+    issued = time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: issued + 599)
+    assert api_client.get(f"/update/download/{update_id}").status_code == 200
+    monkeypatch.setattr(signing.time, "time", lambda: issued + 601)
+    response = api_client.get(f"/update/download/{update_id}")
+    assert response.status_code == 404
+    assert response.json() == {
+        "statusCode": 404,
+        "message": "No such artifact.",
+        "code": "ARTIFACT_NOT_FOUND",
+    }
 
 
 def test_cybersensei_restricted_release_offered_and_served_to_its_tenant(api_client, node):
