@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from core import admin_secrets
 from devices.api.urls import manage_router as devices_manage
 from devices.api.urls import node_urlpatterns as devices_node
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
@@ -27,6 +28,7 @@ MANAGE_ROUTERS = [
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
 urlpatterns = [
+    *admin_secrets.urlpatterns,  # the one-time secret page, under /admin/
     path("admin/", admin.site.urls),
     path(
         "api/schema/",

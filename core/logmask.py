@@ -2,7 +2,7 @@
 
 A CyberSensei `updateId` (`/update/download/<updateId>`) opens a download by itself, so
 neither gunicorn's access log nor Django's request log may record it: both log the path with
-the id replaced by `***`. Add a pattern here for any other URL that carries a capability.
+the id replaced by `***`. So is the token of the admin's one-time secret page. Add a pattern here for any other URL that carries a capability.
 """
 
 import logging
@@ -10,7 +10,7 @@ import re
 
 from gunicorn.glogging import Logger
 
-_CAPABILITY_PATHS = re.compile(r"(/update/download/)[^/?#\s\"]+")
+_CAPABILITY_PATHS = re.compile(r"(/update/download/|/admin/secret/)[^/?#\s\"]+")
 
 
 def mask_path(text: str) -> str:

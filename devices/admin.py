@@ -1,7 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
+from core.admin_secrets import redirect_to_secrets
 from core.tenancy import TenantScopedAdmin
 
 from . import services
@@ -66,10 +67,13 @@ class DeviceAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Rotate the token of selected devices"), permissions=["change"])
     def rotate_token(self, request, queryset):
-        for device in queryset:
-            token = services.device_rotate_token(device=device, actor=request.user)
-            messages.warning(
-                request,
-                _("New token for %(device)s (shown once): %(token)s")
-                % {"device": device, "token": token},
-            )
+        tokens = [
+            (str(device), services.device_rotate_token(device=device, actor=request.user))
+            for device in queryset
+        ]
+        return redirect_to_secrets(
+            request,
+            title=_("Device tokens (shown once)"),
+            secrets_shown=tokens,
+            back=request.get_full_path(),
+        )

@@ -1,8 +1,11 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
+from core.admin_secrets import redirect_to_secrets, secret_page_url
 from core.tenancy import TenantScopedAdmin, user_tenant_id
 
 from . import services
@@ -138,14 +141,20 @@ class LicenseAdmin(ServiceAdmin):
         )
         obj.pk = issued.license.pk
         obj.refresh_from_db()
-        self._show_key(request, obj, issued.key)
+        request.relais_secret_url = secret_page_url(request, **self._keys([(obj, issued.key)]))
 
-    def _show_key(self, request, license, key):
-        messages.warning(
-            request,
-            _("License key for %(license)s (shown once, copy it now): %(key)s")
-            % {"license": license.name or license.tenant, "key": key},
-        )
+    def response_add(self, request, obj, post_url_continue=None):
+        # The new key is shown on the one-time page, never in a message (see core.admin_secrets).
+        if url := getattr(request, "relais_secret_url", None):
+            return HttpResponseRedirect(url)
+        return super().response_add(request, obj, post_url_continue)
+
+    def _keys(self, issued):
+        return {
+            "title": _("License keys (shown once)"),
+            "secrets_shown": [(str(lic.name or lic.tenant), key) for lic, key in issued],
+            "back": reverse("admin:licensing_license_changelist"),
+        }
 
     def has_delete_permission(self, request, obj=None):
         return False  # a license is revoked, never deleted: devices and events refer to it
@@ -175,9 +184,11 @@ class LicenseAdmin(ServiceAdmin):
 
     @admin.action(description=_("Regenerate the key of selected licenses"), permissions=["change"])
     def regenerate_key(self, request, queryset):
-        for license in queryset:
-            key = services.license_regenerate_key(license=license, actor=request.user)
-            self._show_key(request, license, key)
+        issued = [
+            (lic, services.license_regenerate_key(license=lic, actor=request.user))
+            for lic in queryset
+        ]
+        return redirect_to_secrets(request, **self._keys(issued))
 
 
 @admin.register(ApiToken)
