@@ -5,6 +5,7 @@ The embedded default (no environment at all) is SQLite, files and cache under `v
 and a Celery broker on the filesystem, so nothing needs a server.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "core",
     "licensing",
     "devices",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out admin login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -170,6 +174,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# --- Admin login protection (django-axes) -----------------------------------------------
+# Failed admin logins are counted per lockout group (default: username from an address,
+# and the address whatever the username); RELAIS_LOGIN_FAILURE_LIMIT failures in a group
+# lock it for RELAIS_LOGIN_COOLOFF_MINUTES. Groups are `+`-joined parameters of axes
+# (`ip_address`, `username`, `user_agent`). The API's tokens and sessions are not logins:
+# they never pass through here.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("RELAIS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("RELAIS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [
+    group.split("+") if "+" in group else group
+    for group in env.list("RELAIS_LOGIN_LOCKOUT", default=["username+ip_address", "ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+# The address behind RELAIS_NUM_PROXIES proxies, as the API throttles see it.
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.login_protection.lockout_response"
+# Axes' records name every tenant's users: core/admin.py shows them to platform staff only.
+AXES_ENABLE_ADMIN = False
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,27 @@
+"""Admin login records (django-axes), for platform staff only.
+
+They hold every tenant's usernames and addresses, so they are registered here rather than
+by axes (AXES_ENABLE_ADMIN = False) through TenantScopedAdmin, which hides models that are
+not a tenant's from tenant staff, whatever permissions they are given.
+"""
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+
+from .tenancy import TenantScopedAdmin
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(TenantScopedAdmin, AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class LoginLogAdmin(TenantScopedAdmin, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class LoginFailureLogAdmin(TenantScopedAdmin, AccessFailureLogAdmin):
+    pass
