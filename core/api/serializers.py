@@ -1,5 +1,6 @@
 """Input serializers every app's API uses."""
 
+from django.db import models
 from rest_framework import serializers
 
 from core.text import describe, forbidden_character
@@ -42,3 +43,23 @@ class StrictSerializer(serializers.Serializer):
                     {name: ["Unknown field."] for name in sorted(unknown)}
                 )
         return super().validate(attrs)
+
+
+class JSONField(serializers.JSONField):
+    """DRF's JSONField, refusing `null` when the field is not nullable. DRF checks for null
+    before decoding, so a form field holding the text `null` reached the database (500)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is None and not self.allow_null:
+            self.fail("null")
+        return value
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with the fields above for model fields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.JSONField: JSONField,
+    }

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
-from core.api.serializers import INT_MAX, StrictSerializer
+from core.api.serializers import INT_MAX, ModelSerializer, StrictSerializer
 
 from ..models import ApiToken, License, Policy, Product, Tenant
 
@@ -69,7 +69,7 @@ class TenantUpdateInput(StrictSerializer):
     slug = serializers.SlugField(max_length=100, required=False)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     class Meta:
         model = Product
         fields = [
@@ -119,7 +119,7 @@ POLICY_FIELDS = [
 ]
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(ModelSerializer):
     class Meta:
         model = Policy
         fields = POLICY_FIELDS
