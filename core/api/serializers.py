@@ -1,6 +1,7 @@
 """Input serializers every app's API uses."""
 
 from django.db import models
+from django.http import QueryDict
 from rest_framework import serializers
 
 from core.text import describe, forbidden_character
@@ -22,7 +23,28 @@ def single_line(value: str) -> None:
         )
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictTypesMixin:
+    """JSON values of the type the schema says. DRF turns `0` into "0" for a CharField and
+    `1` into True for a BooleanField; refused here. (A form's values are all text: DRF's
+    rules for forms stay.)"""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and not isinstance(data, QueryDict):
+            errors = {}
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if field.read_only or value is None:
+                    continue
+                if (isinstance(field, serializers.CharField) and not isinstance(value, str)) or (
+                    isinstance(field, serializers.BooleanField) and not isinstance(value, bool)
+                ):
+                    errors[name] = [field.error_messages["invalid"]]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictTypesMixin, serializers.Serializer):
     """Input serializer that refuses fields it does not know, so a typo is an error, and
     control characters (tabs and line breaks included) in every text field that is not a
     `FreeTextField`."""
@@ -56,8 +78,8 @@ class JSONField(serializers.JSONField):
         return value
 
 
-class ModelSerializer(serializers.ModelSerializer):
-    """DRF's ModelSerializer with the fields above for model fields."""
+class ModelSerializer(StrictTypesMixin, serializers.ModelSerializer):
+    """DRF's ModelSerializer with strict JSON types and the fields above for model fields."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -52,7 +52,7 @@ class CyberSenseiValidateOutput(serializers.Serializer):
 # --- Management API ----------------------------------------------------------------------
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(ModelSerializer):
     class Meta:
         model = Tenant
         fields = ["id", "name", "slug", "is_active", "created_at"]

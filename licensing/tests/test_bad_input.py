@@ -106,3 +106,21 @@ def test_json_null_in_a_form_field_is_a_400_not_a_500(platform_client, route, da
     assert response.status_code == 400, response.content
     field = next(f for f in data if data[f] == "null")
     assert response.json()["code"] == "VALIDATION_ERROR" and field in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_json_values_of_the_wrong_type_are_refused_not_coerced(api_client, platform_client):
+    # Found by schemathesis: DRF took 0 for "0" and for False.
+    response = api_client.post(
+        "/api/v1/licenses/validate", {"key": "A" * 8, "product": 0}, format="json"
+    )
+    assert response.status_code == 400 and "product" in response.json()["errors"]
+    response = platform_client.post(
+        "/api/v1/manage/tenants/", {"name": "T", "slug": "t", "is_active": 0}, format="json"
+    )
+    assert response.status_code == 400 and "is_active" in response.json()["errors"]
+    # Forms are text: their booleans stay DRF's.
+    response = platform_client.post(
+        "/api/v1/manage/tenants/", {"name": "T", "slug": "t", "is_active": "false"}
+    )
+    assert response.status_code == 201 and response.json()["is_active"] is False
