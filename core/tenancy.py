@@ -9,6 +9,7 @@ them. Admins inherit `TenantScopedAdmin`, API viewsets `TenantScopedViewSetMixin
 user without a tenant) see everything; tenant staff see only their tenant's rows.
 """
 
+import django_filters
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
@@ -18,6 +19,7 @@ from django.http import JsonResponse
 from rest_framework.permissions import SAFE_METHODS
 
 from . import validators
+from .api.filters import StrictBooleanFilter
 from .filters import BoundedFilterSet, admin_query_in_utc
 
 
@@ -180,6 +182,11 @@ class TenantScopedFilterSet(BoundedFilterSet):
     """django-filter: choices of foreign-key filters are scoped too, so an id of another
     tenant's row is refused like one that does not exist; values are bounded to what the
     database holds (core.filters)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
