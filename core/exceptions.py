@@ -1,5 +1,6 @@
 """Every API error is JSON with a machine-readable `code` and a human `message`."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -41,6 +42,10 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, ApiError):
         return Response({"code": exc.code, "message": exc.message, **exc.extra}, exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many form fields): a 413, not a vague 400.
+        message = _("Request body too large.")
+        return Response({"code": "REQUEST_TOO_LARGE", "message": message}, 413)
     if isinstance(exc, ProtectedError | RestrictedError):
         message = _("Other records still refer to this one.")
         return Response({"code": "PROTECTED", "message": message}, 409)

@@ -133,3 +133,12 @@ def test_boolean_filters_refuse_what_is_not_a_boolean(platform_client):
     assert response.status_code == 400 and "is_active" in response.json()["errors"]
     assert platform_client.get("/api/v1/manage/tenants/", {"is_active": "false"}).status_code == 200
     assert platform_client.get("/api/v1/manage/tenants/?is_active=").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "multipart"])
+def test_a_body_over_the_upload_limit_is_a_413(api_client, settings, fmt):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = api_client.post("/api/v1/licenses/validate", {"key": "A" * 20_000}, format=fmt)
+    assert response.status_code == 413
+    assert response.json()["code"] == "REQUEST_TOO_LARGE"
