@@ -17,6 +17,9 @@ class RegisterDeviceView(PublicNodeView):
     `hardwareId`: 201 with a device token the first time, 200 afterwards (no new token unless
     `rotateToken`)."""
 
+    # Refusals of the key it checks itself, besides core.api.schema's rules.
+    error_statuses = (401, 403, 404, 409)
+
     throttle_scope = "node"
 
     @extend_schema(request=RegisterInput, responses={200: RegisterOutput, 201: RegisterOutput})
