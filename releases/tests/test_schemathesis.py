@@ -27,6 +27,9 @@ MAX_EXAMPLES = 10
 
 CONFIG = SchemathesisConfig.from_dict(
     {
+        # Known, fixed elsewhere: NUL bytes in strings give 500 on PostgreSQL (it refuses
+        # them in text): issue 8 item 1, fixed in parallel. Not generated until it lands.
+        "generation": {"allow-x00": False},
         "checks": {
             # Schema-valid input that names rows which do not exist (a product id, a
             # platform outside RELAIS_PLATFORMS) is refused with a 400 and a domain code:
