@@ -1,7 +1,7 @@
 """Input serializers every app's API uses."""
 
-from django.db import models
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.text import describe, forbidden_character
@@ -23,6 +23,17 @@ def single_line(value: str) -> None:
         )
 
 
+def _coerced(field, value) -> bool:
+    """Whether DRF would coerce `value` into `field`'s type rather than take it as it is."""
+    if isinstance(field, serializers.CharField):
+        return not isinstance(value, str)
+    if isinstance(field, serializers.BooleanField):
+        return not isinstance(value, bool)
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        return any(v is not None and _coerced(field.child, v) for v in value)
+    return False
+
+
 class StrictTypesMixin:
     """JSON values of the type the schema says. DRF turns `0` into "0" for a CharField and
     `1` into True for a BooleanField; refused here. (A form's values are all text: DRF's
@@ -35,10 +46,8 @@ class StrictTypesMixin:
                 value = data.get(name)
                 if field.read_only or value is None:
                     continue
-                if (isinstance(field, serializers.CharField) and not isinstance(value, str)) or (
-                    isinstance(field, serializers.BooleanField) and not isinstance(value, bool)
-                ):
-                    errors[name] = [field.error_messages["invalid"]]
+                if _coerced(field, value):
+                    errors[name] = [_("Not a value of the expected type.")]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
@@ -65,23 +74,3 @@ class StrictSerializer(StrictTypesMixin, serializers.Serializer):
                     {name: ["Unknown field."] for name in sorted(unknown)}
                 )
         return super().validate(attrs)
-
-
-class JSONField(serializers.JSONField):
-    """DRF's JSONField, refusing `null` when the field is not nullable. DRF checks for null
-    before decoding, so a form field holding the text `null` reached the database (500)."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value is None and not self.allow_null:
-            self.fail("null")
-        return value
-
-
-class ModelSerializer(StrictTypesMixin, serializers.ModelSerializer):
-    """DRF's ModelSerializer with strict JSON types and the fields above for model fields."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.JSONField: JSONField,
-    }

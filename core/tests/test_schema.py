@@ -35,7 +35,7 @@ def test_error_components(schema):
         ("/api/v1/manage/licenses/", "get", {400, 401, 403}),
         ("/api/v1/manage/licenses/", "post", {400, 401, 403, 409, 413, 415}),
         ("/api/v1/manage/licenses/{id}/", "get", {401, 403, 404}),
-        ("/api/v1/manage/products/{id}/", "delete", {400, 401, 403, 404, 409}),
+        ("/api/v1/manage/artifacts/{id}/", "delete", {400, 401, 403, 404, 409}),
         ("/api/v1/licenses/validate", "post", {400, 413, 415, 429}),
         ("/api/v1/updates/check", "get", {400, 401, 403, 404, 429}),
         ("/api/v1/updates/register-device", "post", {400, 401, 403, 404, 409, 413, 415, 429}),

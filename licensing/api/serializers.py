@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
-from core.api.serializers import INT_MAX, ModelSerializer, StrictSerializer
+from core.api.serializers import INT_MAX, StrictSerializer
 
 from ..models import ApiToken, License, Policy, Product, Tenant
 
@@ -52,7 +52,7 @@ class CyberSenseiValidateOutput(serializers.Serializer):
 # --- Management API ----------------------------------------------------------------------
 
 
-class TenantSerializer(ModelSerializer):
+class TenantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tenant
         fields = ["id", "name", "slug", "is_active", "created_at"]
@@ -69,7 +69,7 @@ class TenantUpdateInput(StrictSerializer):
     slug = serializers.SlugField(max_length=100, required=False)
 
 
-class ProductSerializer(ModelSerializer):
+class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
@@ -119,7 +119,7 @@ POLICY_FIELDS = [
 ]
 
 
-class PolicySerializer(ModelSerializer):
+class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = Policy
         fields = POLICY_FIELDS
