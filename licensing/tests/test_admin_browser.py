@@ -143,3 +143,26 @@ def test_tenant_staff_see_only_their_tenants_licenses(page):
     assert theirs.key_prefix not in text
     assert tenant_b.name not in text
     assert "Bravo seat" not in text
+
+
+def test_wrong_passwords_lock_the_login_with_a_message(page, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = UserFactory(is_superuser=True)
+    page.goto("/admin/")
+    for password in ("nope-1", "nope-2", "nope-3", PASSWORD):
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        if page.locator("#login-locked-out").count():
+            break
+    locked = page.locator("#login-locked-out")
+    locked.wait_for()
+    assert "Too many failed login attempts" in locked.inner_text()
+    # The right password, from a fresh login page, is refused too.
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("#login-locked-out").wait_for()
+    page.goto("/admin/")
+    assert page.get_by_role("heading", name="Licenses, releases and fleet").count() == 0
