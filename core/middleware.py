@@ -3,6 +3,7 @@ still reach API clients as JSON with a `code`."""
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 
 from .text import describe, forbidden_character
 
@@ -49,8 +50,22 @@ class QueryControlCharactersMiddleware:
                     break
         if found is not None:
             message = f"Control character {describe(found)} is not allowed in input."
-            return JsonResponse({"code": "INVALID_CHARACTERS", "message": message}, status=400)
+            body = {"code": "INVALID_CHARACTERS", "message": message}
+            if _seed_shaped(request):
+                body = {"statusCode": 400, **body}
+            return JsonResponse(body, status=400)
         return self.get_response(request)
+
+
+def _seed_shaped(request) -> bool:
+    """Whether the route answers errors in a seed's shape (`{statusCode, message, code}`)."""
+    from .api.views import StatusCodeErrorsMixin
+
+    try:
+        view_class = getattr(resolve(request.path_info).func, "view_class", None)
+    except Resolver404:
+        return False
+    return view_class is not None and issubclass(view_class, StatusCodeErrorsMixin)
 
 
 class RequestSizeLimitsMiddleware:

@@ -266,3 +266,15 @@ def test_cybersensei_tenant_with_two_products_gets_the_served_one(api_client, no
         assert response.status_code == 200 and response.json()["latestVersion"] == "1.2.0"
         update_id = response.json()["updateId"]
         assert api_client.get(f"/update/download/{update_id}").status_code == 200
+
+
+def test_cybersensei_control_characters_are_refused_in_the_seed_shape(api_client):
+    # Found by schemathesis: the early refusal lacked the seed's `statusCode`.
+    response = api_client.get(CS_CHECK, {"tenantId": "x\x9b", "version": "1.0.0"})
+    assert response.status_code == 400
+    assert response.json()["statusCode"] == 400
+    assert response.json()["code"] == "INVALID_CHARACTERS"
+    response = api_client.get("/update/download/%C2%98W")
+    assert response.status_code == 400 and response.json()["statusCode"] == 400
+    response = api_client.get("/api/v1/updates/check", {"hardwareId": "x\x9b"})
+    assert response.status_code == 400 and "statusCode" not in response.json()
