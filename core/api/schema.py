@@ -5,7 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 
-from .views import DialectView, NodeView, PublicNodeView, StatusCodeErrorsMixin
+from .views import NodeView, PublicNodeView, StatusCodeErrorsMixin
 
 
 def _bearer(target: str, scheme_name: str, description: str):
@@ -124,8 +124,8 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.add(400)
         if operation.get("security") and {} not in operation["security"]:
             statuses |= {401, 403}
-        if any(p["in"] == "path" for p in params) or isinstance(view, DialectView | NodeView):
-            # Unknown ids; a dialect switched off; a node's unknown session or hardware.
+        if any(p["in"] == "path" for p in params) or node or hasattr(view, "dialect_setting"):
+            # Unknown ids; a dialect switched off; a node's unknown session, hardware, tenant.
             statuses.add(404)
         if unsafe and not node:
             statuses.add(409)  # state transitions, uniqueness, rows still referred to

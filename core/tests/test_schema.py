@@ -36,7 +36,7 @@ def test_error_components(schema):
         ("/api/v1/manage/licenses/", "post", {400, 401, 403, 409, 413, 415}),
         ("/api/v1/manage/licenses/{id}/", "get", {401, 403, 404}),
         ("/api/v1/manage/artifacts/{id}/", "delete", {400, 401, 403, 404, 409}),
-        ("/api/v1/licenses/validate", "post", {400, 413, 415, 429}),
+        ("/api/v1/licenses/validate", "post", {400, 404, 413, 415, 429}),
         ("/api/v1/updates/check", "get", {400, 401, 403, 404, 429}),
         ("/api/v1/updates/register-device", "post", {400, 401, 403, 404, 409, 413, 415, 429}),
     ],
@@ -45,6 +45,10 @@ def test_operations_document_their_errors(schema, path, method, statuses):
     errors = _errors(schema, path, method)
     assert set(errors) == statuses
     assert set(errors.values()) == {"Error"}
+
+
+def test_switchable_seed_routes_document_their_404(schema):
+    assert 404 in _errors(schema, "/api/settings", "get")
 
 
 def test_dialect_errors_have_the_seeds_shape(schema):
