@@ -97,7 +97,7 @@ def test_cybersensei_update_id_expires(api_client, node, monkeypatch, settings):
     assert response.status_code == 404
     assert response.json() == {
         "statusCode": 404,
-        "message": "No such artifact.",
+        "message": "Fichier introuvable.",  # the seed's language, by default
         "code": "ARTIFACT_NOT_FOUND",
     }
 
