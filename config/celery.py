@@ -25,6 +25,10 @@ app.conf.update(
             "task": "sync.tasks.webhook_deliveries_sweep_task",
             "schedule": env.float("RELAIS_WEBHOOK_SWEEP_SECONDS", default=10.0),
         },
+        "advance-rollouts": {
+            "task": "releases.tasks.rollouts_tick_task",
+            "schedule": env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0),
+        },
         "free-silent-device-seats": {
             "task": "devices.tasks.device_seats_free_silent_task",
             "schedule": env.float("RELAIS_SEAT_SWEEP_SECONDS", default=300.0),

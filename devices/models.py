@@ -62,6 +62,18 @@ class Device(TenantOwnedModel):
             models.Index(fields=["license", "status"]),
             models.Index(fields=["tenant", "status", "last_seen_at"]),
             models.Index(fields=["product", "app_version"]),
+            # The dashboard's aggregates (devices per version, cohort sizes, silent devices)
+            # read only these: index-only scans of the active devices.
+            models.Index(
+                fields=["tenant", "product", "app_version"],
+                condition=models.Q(status="active"),
+                name="device_active_versions",
+            ),
+            models.Index(
+                fields=["last_seen_at"],
+                condition=models.Q(status="active"),
+                name="device_active_last_seen",
+            ),
         ]
 
     def __str__(self):

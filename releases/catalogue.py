@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from .cohorts import RolloutState
 from .models import Artifact, Release
 from .versions import parse_version
 
@@ -46,6 +47,20 @@ class CatalogueRelease:
     tenant_id: str | None
     semver: semver.Version  # parsed once, when the catalogue is built
     artifacts: dict[str, CatalogueArtifact] = field(default_factory=dict)
+    rollout: RolloutState | None = None  # None: offered to everyone
+
+
+def rollout_state(rollout) -> RolloutState | None:
+    if rollout is None:
+        return None
+    return RolloutState(
+        id=str(rollout.pk),
+        status=rollout.status,
+        percent=rollout.percent,
+        forced=rollout.forced,
+        tenant_ids=frozenset(str(t) for t in rollout.target_tenant_ids),
+        device_ids=frozenset(str(d) for d in rollout.target_device_ids),
+    )
 
 
 class Catalogue(list):
@@ -77,11 +92,15 @@ def catalogue_build(product_id) -> Catalogue:
         Artifact.objects.filter(
             release__product_id=product_id, release__status=Release.Status.PUBLISHED
         )
-        .select_related("release")
+        # The release's rollout comes by a join: still one query.
+        .select_related("release", "release__current_rollout")
         .only(
             *("id", "platform", "filename", "size", "sha256", "sha512"),
             *("release__id", "release__version", "release__channel", "release__notes"),
             *("release__is_mandatory", "release__published_at", "release__tenant_id"),
+            *("release__current_rollout__status", "release__current_rollout__percent"),
+            *("release__current_rollout__forced", "release__current_rollout__target_tenant_ids"),
+            "release__current_rollout__target_device_ids",
         )
     )
     releases: dict = {}
@@ -98,6 +117,7 @@ def catalogue_build(product_id) -> Catalogue:
                 published_at=r.published_at,
                 tenant_id=str(r.tenant_id) if r.tenant_id else None,
                 semver=parse_version(r.version),
+                rollout=rollout_state(r.current_rollout),
             ),
         )
         entry.artifacts[artifact.platform] = CatalogueArtifact(

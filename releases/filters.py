@@ -2,7 +2,7 @@ import django_filters
 
 from core.tenancy import TenantScopedFilterSet
 
-from .models import Artifact, Release, UpdateSession
+from .models import Artifact, Release, Rollout, UpdateSession
 
 
 class ReleaseFilter(TenantScopedFilterSet):
@@ -23,3 +23,9 @@ class UpdateSessionFilter(TenantScopedFilterSet):
     class Meta:
         model = UpdateSession
         fields = ["device", "release", "status"]
+
+
+class RolloutFilter(TenantScopedFilterSet):
+    class Meta:
+        model = Rollout
+        fields = ["release", "status", "forced"]

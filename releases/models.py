@@ -44,6 +44,16 @@ class Release(models.Model):
         help_text=_("Only this tenant's devices are offered the release. Empty: every tenant."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The rollout that decides who is offered the release (the latest started; it may have
+    # ended): kept here so the catalogue reads it in its one query, by a join.
+    current_rollout = models.ForeignKey(
+        "Rollout",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     # A release without a tenant is shared by all; a restricted one is its tenant's data.
     tenant_shared_when_null = True
@@ -158,7 +168,71 @@ class UpdateSession(models.Model):
                 fields=["device", "release"], name="session_unique_device_release"
             ),
         ]
-        indexes = [models.Index(fields=["release", "status"])]
+        indexes = [
+            models.Index(fields=["release", "status"]),
+            # The dashboard: outcomes per day and the latest errors.
+            models.Index(fields=["status", "updated_at"]),
+        ]
 
     def __str__(self):
         return f"{self.device} → {self.to_version} ({self.status})"
+
+
+class Rollout(models.Model):
+    """Who is offered a release, stage by stage: a device is in when its bucket
+    (sha256 of "<release id>:<device id>", modulo 10,000) is below `percent` × 100. See
+    releases/cohorts.py for the rule and releases/rollouts.py for the state changes."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        HALTED = "halted", _("Halted")
+        COMPLETED = "completed", _("Completed")
+
+    ACTIVE = (Status.SCHEDULED, Status.RUNNING, Status.PAUSED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="rollouts")
+    # [{"percent": 10, "holdMinutes": 60}, …], percents strictly increasing within 1–100.
+    stages = models.JSONField()
+    stage = models.PositiveSmallIntegerField(default=0, editable=False)  # index in `stages`
+    percent = models.PositiveSmallIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    # Halt when more than this share (%) of finished sessions failed, once at least
+    # `min_sample` sessions have finished.
+    max_failure_rate = models.FloatField(default=10.0)
+    min_sample = models.PositiveIntegerField(default=20)
+    # Forced: every device it offers the release to gets `mandatory: true`.
+    forced = models.BooleanField(default=False)
+    # Optional audience: these tenants' devices and these devices (ids as strings); both
+    # empty: every device the release is for. Plain lists: the catalogue carries them.
+    target_tenant_ids = models.JSONField(default=list, blank=True)
+    target_device_ids = models.JSONField(default=list, blank=True)
+    start_at = models.DateTimeField(default=timezone.now)
+    stage_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    halt_reason = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    tenant_lookup = "release__tenant"
+    tenant_shared_when_null = True
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release"],
+                condition=Q(status__in=["scheduled", "running", "paused"]),
+                name="rollout_one_active_per_release",
+                violation_error_message=_("This release already has an active rollout."),
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="rollout_percent_at_most_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "start_at"])]
+
+    def __str__(self):
+        return f"{self.release} @ {self.percent}% ({self.status})"

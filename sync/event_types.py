@@ -21,6 +21,16 @@ UPDATE = {
     "toVersion": "1.2.0",
     "error": "",
 }
+ROLLOUT = {
+    "rolloutId": "e1f3…",
+    "releaseId": "5d2a…",
+    "product": "itstock-crm",
+    "version": "1.2.0",
+    "status": "running",
+    "percent": 10,
+    "stage": 0,
+    "forced": False,
+}
 
 EVENT_TYPES: dict[str, dict] = {
     "tenant.created": {"tenantId": "3e9f…", "slug": "acme", "isActive": True},
@@ -64,6 +74,15 @@ EVENT_TYPES: dict[str, dict] = {
     "update.completed": UPDATE,
     "update.failed": UPDATE | {"error": "Checksum mismatch"},
     "update.rolled_back": UPDATE,
+    "update.forced": ROLLOUT | {"forced": True, "targetTenants": ["3e9f…"], "targetDevices": 0},
+    "rollout.scheduled": ROLLOUT | {"status": "scheduled", "percent": 0},
+    "rollout.started": ROLLOUT,
+    "rollout.advanced": ROLLOUT | {"percent": 50, "stage": 1},
+    "rollout.paused": ROLLOUT | {"status": "paused"},
+    "rollout.resumed": ROLLOUT,
+    "rollout.halted": ROLLOUT
+    | {"status": "halted", "reason": "Failure rate 12.5 % (5 of 40) over 10.0 %."},
+    "rollout.completed": ROLLOUT | {"status": "completed", "percent": 100, "stage": 2},
     "alert.opened": {
         "alertId": 12,
         "deviceId": "0b7e…",

@@ -303,6 +303,10 @@ RELAIS_DIALECT_SYNC = env.bool("RELAIS_DIALECT_SYNC", default=True)
 # How often a web process pushes the contacts it buffered to the cache (one operation);
 # 0 pushes each at once.
 RELAIS_CONTACTS_PUSH_SECONDS = env.float("RELAIS_CONTACTS_PUSH_SECONDS", default=1.0)
+# Rollouts: the beat's tick (config/celery.py reads it too) and how long a stage's
+# "holdMinutes" minute lasts (60 s; the end-to-end tests shorten it).
+RELAIS_ROLLOUT_TICK_SECONDS = env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0)
+RELAIS_ROLLOUT_HOLD_UNIT_SECONDS = env.float("RELAIS_ROLLOUT_HOLD_UNIT_SECONDS", default=60.0)
 
 # Webhooks: targets on private, loopback or link-local addresses are refused unless this
 # is on (on-premise installs whose receivers live on the LAN).

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.urls import MANAGE_ROUTERS
@@ -46,6 +47,20 @@ class Resource:
 
 def _draft_release():
     return Release.objects.create(product=ProductFactory(), version=f"1.{uuid.uuid4().int % 999}.0")
+
+
+def _published():
+    """Published without a service (no event): a create's body must record nothing."""
+    release = _draft_release()
+    Release.objects.filter(pk=release.pk).update(status="published", published_at=timezone.now())
+    return release
+
+
+def _rollout():
+    from releases.rollouts import rollout_start
+
+    stages = [{"percent": 10, "holdMinutes": 60}, {"percent": 100, "holdMinutes": 60}]
+    return rollout_start(release=_published(), stages=stages)
 
 
 def _artifact_upload():
@@ -95,6 +110,11 @@ RESOURCES = {
         make=DeviceFactory,
         update={"name": "PC-Accueil", "channel": "beta", "tags": ["lobby"]},
         actions=["rotate-token", "deactivate"],
+    ),
+    "rollouts": Resource(
+        make=_rollout,
+        create=lambda: ({"release": str(_published().pk), "stages": [{"percent": 5}]}, "json"),
+        actions=["pause", "resume", "advance", "halt"],
     ),
     "events": Resource(make=lambda: SYNC_FACTORIES[Event](TenantFactory())),
     "webhook-endpoints": Resource(

@@ -9,15 +9,17 @@ from core.api.viewsets import (
     service_action,
 )
 
-from .. import services
-from ..filters import ArtifactFilter, ReleaseFilter, UpdateSessionFilter
-from ..models import Artifact, Release, UpdateSession
+from .. import rollouts, services
+from ..filters import ArtifactFilter, ReleaseFilter, RolloutFilter, UpdateSessionFilter
+from ..models import Artifact, Release, Rollout, UpdateSession
 from .serializers import (
     ArtifactSerializer,
     ArtifactUploadInput,
     ReleaseCreateInput,
     ReleaseSerializer,
     ReleaseUpdateInput,
+    RolloutSerializer,
+    RolloutStartInput,
     UpdateSessionSerializer,
 )
 
@@ -78,3 +80,27 @@ class UpdateSessionViewSet(ManagementViewSet):
     queryset = UpdateSession.objects.select_related("device", "release")
     serializer_class = UpdateSessionSerializer
     filterset_class = UpdateSessionFilter
+
+
+@extend_schema_view(
+    create=extend_schema(request=RolloutStartInput, responses={201: RolloutSerializer})
+)
+class RolloutViewSet(ServiceCreateMixin, ManagementViewSet):
+    """Create starts a rollout (or, with `forced`, forces the update) for all devices, some
+    tenants' or selected devices; the beat advances it. Stages, percents and a second
+    active rollout are refused with a code (INVALID_STAGES, ROLLOUT_ACTIVE…)."""
+
+    queryset = Rollout.objects.select_related("release")
+    serializer_class = RolloutSerializer
+    filterset_class = RolloutFilter
+    write_scoped_fields = ("release",)
+    create_input, create_service = RolloutStartInput, staticmethod(rollouts.rollout_start)
+
+    pause = service_action(rollouts.rollout_pause, name="pause", description="Stop advancing.")
+    resume = service_action(rollouts.rollout_resume, name="resume", description="Run again.")
+    advance = service_action(
+        rollouts.rollout_advance, name="advance", description="Go to the next stage now."
+    )
+    halt = service_action(
+        rollouts.rollout_halt, name="halt", description="Stop: nobody new is offered it."
+    )

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from core.api.serializers import INT_MAX, FreeTextField, StrictSerializer
 from licensing.models import Product, Tenant
 
-from ..models import Artifact, Release, UpdateSession
+from ..models import Artifact, Release, Rollout, UpdateSession
 
 
 class CheckInput(StrictSerializer):
@@ -197,3 +197,63 @@ class UpdateSessionSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
         read_only_fields = fields
+
+
+class RolloutSerializer(serializers.ModelSerializer):
+    target_tenants = serializers.SerializerMethodField()
+    target_device_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rollout
+        fields = [
+            "id",
+            "release",
+            "stages",
+            "stage",
+            "percent",
+            "status",
+            "max_failure_rate",
+            "min_sample",
+            "forced",
+            "target_tenants",
+            "target_device_count",
+            "start_at",
+            "stage_started_at",
+            "ended_at",
+            "halt_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_target_tenants(self, rollout) -> list[str]:
+        # A tenant id opens the CyberSensei dialect: tenant staff see only their own.
+        from core.tenancy import user_tenant_id
+
+        request = self.context.get("request")
+        own = user_tenant_id(request.user) if request else None
+        ids = rollout.target_tenant_ids
+        return [t for t in ids if str(t) == str(own)] if own is not None else ids
+
+    def get_target_device_count(self, rollout) -> int:
+        return len(rollout.target_device_ids)
+
+
+class RolloutStartInput(StrictSerializer):
+    """Stages are checked by the service (code INVALID_STAGES): 1–100, strictly increasing."""
+
+    release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
+    stages = serializers.JSONField(
+        required=False, help_text='[{"percent": 10, "holdMinutes": 60}, …]; default: 100 % now.'
+    )
+    max_failure_rate = serializers.FloatField(required=False, default=10.0)
+    min_sample = serializers.IntegerField(
+        min_value=1, max_value=INT_MAX, required=False, default=20
+    )
+    forced = serializers.BooleanField(required=False, default=False)
+    target_tenants = serializers.PrimaryKeyRelatedField(
+        queryset=Tenant.objects.all(), many=True, required=False, default=list
+    )
+    target_devices = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=100_000
+    )
+    start_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

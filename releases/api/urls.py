@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .dialects import CyberSenseiDownloadView, CyberSenseiUpdateCheckView, DataShareLatestView
-from .manage import ArtifactViewSet, ReleaseViewSet, UpdateSessionViewSet
+from .manage import ArtifactViewSet, ReleaseViewSet, RolloutViewSet, UpdateSessionViewSet
 from .views import UpdateCheckView, UpdateDownloadView, UpdateStatusView
 
 node_urlpatterns = [
@@ -29,3 +29,4 @@ manage_router = SimpleRouter()
 manage_router.register("releases", ReleaseViewSet)
 manage_router.register("artifacts", ArtifactViewSet)
 manage_router.register("update-sessions", UpdateSessionViewSet)
+manage_router.register("rollouts", RolloutViewSet)

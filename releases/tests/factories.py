@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
-from releases.models import Artifact, Release, UpdateSession
+from releases.models import Artifact, Release, Rollout, UpdateSession
 from releases.services import artifact_create, release_publish
 from releases.updates import session_id
 
@@ -75,7 +75,14 @@ def _session_of(tenant):
     )
 
 
+def _rollout_of(tenant):
+    from releases.rollouts import rollout_start
+
+    return rollout_start(release=_release_of(tenant), stages=[{"percent": 10}])
+
+
 TENANT_FACTORIES = {
+    Rollout: _rollout_of,
     Release: _release_of,
     Artifact: _artifact_of,
     UpdateSession: _session_of,

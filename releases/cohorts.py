@@ -1,0 +1,74 @@
+"""Who a rollout offers its release to: pure functions over the state the catalogue carries,
+so the update check decides without a query.
+
+A device's bucket is sha256("<release id>:<device id>") as an integer, modulo 10,000; it is
+in the cohort when the bucket is below `percent` × 100. The bucket does not depend on the
+percent, so a device in at 10 % is in at every higher percent (never omaha's `id % n`,
+whose 30 % reaches 33 % and whose cohorts are not nested), and it depends on the release,
+so the same devices are not always the first.
+
+What each status offers (see the README, "Rollouts"):
+- scheduled: nobody yet;
+- running, paused: the cohort at the current percent (paused only stops advancing);
+- completed: every device of the audience (its last stage is 100 % or less, as set);
+- halted: nobody new. Devices that were offered it keep their session: they can report
+  their status and download the artifact, which the rollout does not gate.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+BUCKETS = 10_000
+OFFERING = frozenset({"running", "paused", "completed"})
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    """A release's current rollout, as the catalogue carries it."""
+
+    id: str
+    status: str
+    percent: int
+    forced: bool = False
+    tenant_ids: frozenset[str] = frozenset()
+    device_ids: frozenset[str] = frozenset()
+
+
+def bucket(release_id, subject_id) -> int:
+    digest = hashlib.sha256(f"{release_id}:{subject_id}".encode()).hexdigest()
+    return int(digest, 16) % BUCKETS
+
+
+def in_cohort(release_id, subject_id, percent: int) -> bool:
+    return bucket(release_id, subject_id) < percent * 100
+
+
+def in_audience(state: RolloutState, *, device_id, tenant_id) -> bool:
+    """Targets: none means everybody; otherwise the device is selected or its tenant is."""
+    if not state.tenant_ids and not state.device_ids:
+        return True
+    if device_id is not None and str(device_id) in state.device_ids:
+        return True
+    return tenant_id is not None and str(tenant_id) in state.tenant_ids
+
+
+def reached(state: RolloutState, release_id, *, device_id, tenant_id) -> bool:
+    """In the audience and in the cohort at the current percent, whatever the status: a
+    device reached before a halt may still open its update session. Callers without a
+    device (the CyberSensei dialect checks per tenant) are bucketed by their tenant."""
+    if not in_audience(state, device_id=device_id, tenant_id=tenant_id):
+        return False
+    subject = device_id if device_id is not None else tenant_id
+    if subject is None:  # anonymous (open products): only a release offered to everyone
+        return state.percent >= 100
+    return in_cohort(release_id, subject, state.percent)
+
+
+def in_rollout(state: RolloutState | None, release_id, *, device_id, tenant_id) -> bool:
+    """Is the release offered to this device now? A release without a rollout is offered
+    to everyone, as before rollouts existed."""
+    if state is None:
+        return True
+    if state.status not in OFFERING:
+        return False
+    return reached(state, release_id, device_id=device_id, tenant_id=tenant_id)

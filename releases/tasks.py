@@ -1,0 +1,24 @@
+import logging
+
+from celery import shared_task
+
+from .rollouts import rollout_tick, rollouts_due
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def rollouts_tick_task() -> dict:
+    """Beat, every minute: start, advance, complete or halt each rollout that is due. Each
+    rollout in its own transaction, so one failing does not hold the others back; two
+    ticks at once are safe (see rollouts.py)."""
+    done = {}
+    for rollout_id in rollouts_due():
+        try:
+            outcome = rollout_tick(rollout_id=rollout_id)
+        except Exception:
+            logger.exception("Rollout %s: tick failed", rollout_id)
+            continue
+        if outcome:
+            done[str(rollout_id)] = outcome
+    return done
