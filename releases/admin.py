@@ -7,6 +7,7 @@ from core.tenancy import TenantScopedAdmin, pin_tenant
 
 from . import services
 from .models import Artifact, Release, UpdateSession
+from .rollout_admin import RolloutAdmin, force_update_view  # noqa: F401 (registers it)
 
 
 class ArtifactInline(admin.TabularInline):
@@ -48,6 +49,18 @@ class ReleaseAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # yank instead: devices and update sessions refer to releases
+
+    def get_urls(self):
+        from django.urls import path
+
+        force = path(
+            "<path:object_id>/force/",
+            self.admin_site.admin_view(
+                lambda request, object_id: force_update_view(self, request, object_id)
+            ),
+            name="releases_release_force",
+        )
+        return [force, *super().get_urls()]
 
     readonly_fields = ["status", "published_at", "created_at"]
 

@@ -27,7 +27,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "licensing.User"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.RelaisAdminConfig",  # django.contrib.admin, landing on the dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -248,6 +248,8 @@ RELAIS_MAX_HEADER_FIELD_SIZE = env.int("RELAIS_MAX_HEADER_FIELD_SIZE", default=8
 RELAIS_MAX_HEADER_FIELDS = env.int("RELAIS_MAX_HEADER_FIELDS", default=100)
 # The model tenancy scopes by (core.tenancy imports no domain app).
 RELAIS_TENANT_MODEL = "licensing.Tenant"
+# The admin's landing page (core.admin_site): a function (request) -> HTML.
+RELAIS_DASHBOARD = "releases.dashboard.views.dashboard_html"
 # How nodes authenticate on the node API (core.api.views.NodeView), in order.
 RELAIS_NODE_AUTHENTICATION = [
     "devices.api.authentication.DeviceTokenAuthentication",

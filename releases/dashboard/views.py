@@ -1,0 +1,20 @@
+"""The dashboard on the admin's landing page (core.admin_site calls `dashboard_html`)."""
+
+from django.template.loader import render_to_string
+
+from . import charts
+from .selectors import dashboard_data
+
+
+def dashboard_html(request) -> str:
+    data = dashboard_data(request.user)
+    for panel in data["products"]:
+        panel.versions_svg = charts.versions_chart(str(panel.product), panel.versions)
+        panel.outcomes_svg = charts.outcomes_chart(
+            str(panel.product), data["days"], panel.successes, panel.failures
+        )
+    for panel in data["rollouts"]:
+        panel.sessions_svg = charts.sessions_chart(
+            f"{panel.rollout.release} — {panel.rollout.percent} %", panel.sessions or {"-": 0}
+        )
+    return render_to_string("releases/dashboard.html", data, request=request)

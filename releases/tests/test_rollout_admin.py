@@ -1,0 +1,147 @@
+"""The backoffice: "Force the update" on the release page, in English and French, its
+refusals, and the rollout actions."""
+
+import pytest
+from django.utils import translation
+
+from devices.tests.factories import DeviceFactory
+from licensing.tests.factories import ProductFactory, TenantFactory, UserFactory
+from releases.models import Rollout
+from releases.tests.factories import ReleaseFactory, published_release
+from sync.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def release():
+    return published_release(product=ProductFactory(name="ITStock CRM"), version="1.1.0")
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    return client
+
+
+def _url(release):
+    return f"/admin/releases/release/{release.pk}/force/"
+
+
+def test_release_page_has_the_button_in_english_and_french(staff_client, release):
+    page = staff_client.get(f"/admin/releases/release/{release.pk}/change/")
+    assert "Force the update" in page.content.decode()
+    page = staff_client.get(
+        f"/admin/releases/release/{release.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert "Forcer la mise à jour" in page.content.decode()
+    translation.activate("en")
+
+
+def test_force_progressively_for_all_devices(staff_client, release):
+    response = staff_client.post(
+        _url(release),
+        {
+            "audience": "all",
+            "progressive": "on",
+            "percents": "10,50,100",
+            "hold_minutes": 60,
+            "forced": "on",
+            "max_failure_rate": 10,
+            "min_sample": 20,
+        },
+    )
+    assert response.status_code == 302 and response.url == "/admin/"
+    rollout = Rollout.objects.get()
+    assert rollout.forced and rollout.percent == 10
+    assert [s["percent"] for s in rollout.stages] == [10, 50, 100]
+    types = set(Event.objects.values_list("type", flat=True))
+    assert {"rollout.started", "update.forced"} <= types
+
+
+def test_force_immediately_for_selected_devices_by_hardware_id(staff_client, release):
+    devices = [DeviceFactory(license__policy__product=release.product) for _ in range(2)]
+    refs = "\n".join([devices[0].hardware_id, str(devices[1].pk)])
+    response = staff_client.post(
+        _url(release),
+        {
+            "audience": "devices",
+            "devices": refs,
+            "hold_minutes": 0,
+            "forced": "on",
+            "max_failure_rate": 10,
+            "min_sample": 20,
+        },
+    )
+    assert response.status_code == 302
+    rollout = Rollout.objects.get()
+    assert rollout.percent == 100 and set(rollout.target_device_ids) == {str(d.pk) for d in devices}
+
+
+BASE = {"audience": "all", "hold_minutes": 60, "max_failure_rate": 10, "min_sample": 20}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"progressive": "on", "percents": "50,10"}, "strictly increase"),
+        ({"progressive": "on", "percents": "0,100"}, "between 1 and 100"),
+        ({"progressive": "on", "percents": "10,150"}, "between 1 and 100"),
+        ({"audience": "devices", "devices": "no-such-hardware"}, "Unknown devices"),
+        ({"audience": "tenant"}, "Choose the tenant"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_and_nothing_is_written(
+    staff_client, release, data, message
+):
+    events = Event.objects.count()
+    response = staff_client.post(_url(release), {**BASE, **data})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "The update was not started" in response.content.decode()
+    assert not Rollout.objects.exists() and Event.objects.count() == events
+
+
+def test_a_second_active_rollout_and_a_draft_are_refused(staff_client, release):
+    assert staff_client.post(_url(release), BASE).status_code == 302
+    response = staff_client.post(_url(release), BASE)
+    assert "ROLLOUT_ACTIVE" in response.content.decode() and Rollout.objects.count() == 1
+    draft = ReleaseFactory(product=release.product)
+    response = staff_client.post(_url(draft), BASE)
+    assert "RELEASE_NOT_PUBLISHED" in response.content.decode()
+    assert Rollout.objects.count() == 1
+
+
+def test_tenant_staff_cannot_select_another_tenants_devices(client, release):
+    ours, theirs = TenantFactory(), TenantFactory()
+    restricted = published_release(product=release.product, version="1.2.0", tenant=ours)
+    staff = UserFactory(tenant=ours, is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    foreign = DeviceFactory(license__tenant=theirs, license__policy__product=release.product)
+    response = client.post(
+        _url(restricted), {**BASE, "audience": "devices", "devices": foreign.hardware_id}
+    )
+    assert response.status_code == 200 and "Unknown devices" in response.content.decode()
+    assert foreign.hardware_id in response.content.decode()
+    assert not Rollout.objects.exists()
+    # A shared release is the vendor's: not theirs to force.
+    assert client.post(_url(release), BASE).status_code in (403, 404)
+
+
+def test_rollout_actions(staff_client, release):
+    staff_client.post(_url(release), {**BASE, "progressive": "on", "percents": "10,50"})
+    rollout = Rollout.objects.get()
+    url = "/admin/releases/rollout/"
+    for action, status in [
+        ("pause", "paused"),
+        ("resume", "running"),
+        ("advance", "running"),
+        ("halt", "halted"),
+    ]:
+        response = staff_client.post(
+            url, {"action": action, "_selected_action": [rollout.pk]}, follow=True
+        )
+        assert response.status_code == 200
+        rollout.refresh_from_db()
+        assert rollout.status == status, action
+    assert rollout.percent == 50
