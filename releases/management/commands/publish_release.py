@@ -1,7 +1,8 @@
 """For CI pipelines: create a release, upload its files, optionally publish it.
 
     manage.py publish_release itstock-crm 1.2.0 --channel stable --notes "…" \\
-        --file dist/setup.exe:windows-x86_64 --file dist/app.zip --publish
+        --file dist/setup.exe:windows-x86_64 --file dist/app.zip --publish \\
+        --rollout 10,50,100 --hold 60
 """
 
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.db import transaction
 from core.exceptions import ApiError
 from licensing.models import Product
 from releases.models import Release
+from releases.rollouts import rollout_start, stages_from_percents
 from releases.services import artifact_create, release_create, release_publish
 
 
@@ -36,6 +38,17 @@ class Command(BaseCommand):
             help="An artifact; platform defaults to 'any'. Repeat for several.",
         )
         parser.add_argument("--publish", action="store_true")
+        parser.add_argument(
+            "--rollout",
+            metavar="PERCENTS",
+            help="Publish progressively: stage percents, e.g. 10,50,100 (implies --publish).",
+        )
+        parser.add_argument(
+            "--hold", type=int, default=60, help="Minutes each rollout stage is held (60)."
+        )
+        parser.add_argument(
+            "--forced", action="store_true", help="The rollout makes the update mandatory."
+        )
 
     def handle(
         self, *args, product, version, channel, notes, notes_file, mandatory, files, publish, **opts
@@ -43,6 +56,13 @@ class Command(BaseCommand):
         product_obj = Product.objects.filter(slug=product).first()
         if product_obj is None:
             raise CommandError(f"No product {product!r}.")
+        stages = None
+        if opts.get("rollout"):
+            publish = True
+            try:
+                stages = stages_from_percents(opts["rollout"], opts["hold"])
+            except ApiError as exc:
+                raise CommandError(f"{exc.code}: {exc.message}") from exc
         artifacts = [self._parse(spec) for spec in files]
         if publish and not artifacts:
             raise CommandError("--publish needs at least one --file.")
@@ -74,6 +94,14 @@ class Command(BaseCommand):
                     )
                 if publish:
                     release_publish(release=release)
+                if stages:
+                    rollout = rollout_start(
+                        release=release, stages=stages, forced=opts.get("forced", False)
+                    )
+                    self.stdout.write(
+                        f"  rollout {rollout.pk}: {rollout.percent} % now, stages "
+                        + " → ".join(f"{s['percent']} %" for s in stages)
+                    )
         except BaseException as exc:
             for name in stored:
                 default_storage.delete(name)
