@@ -28,7 +28,7 @@ def _svg(chart) -> str:
 
 def versions_chart(title: str, counts: list[tuple[str, int]]) -> str:
     """Devices per version, newest first."""
-    chart = pygal.HorizontalBar(title=title, width=520, height=60 + 28 * len(counts), **COMMON)
+    chart = pygal.HorizontalBar(title=title, width=520, height=140 + 30 * len(counts), **COMMON)
     chart.show_legend = False
     chart.x_labels = [version or "?" for version, _n in counts]
     chart.add("devices", [n for _v, n in counts])

@@ -15,6 +15,7 @@ def dashboard_html(request) -> str:
         )
     for panel in data["rollouts"]:
         panel.sessions_svg = charts.sessions_chart(
-            f"{panel.rollout.release} — {panel.rollout.percent} %", panel.sessions or {"-": 0}
+            f"{panel.rollout.release} — {panel.rollout.percent} %",
+            panel.sessions or {"no session yet": 0},
         )
     return render_to_string("releases/dashboard.html", data, request=request)
