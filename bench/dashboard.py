@@ -6,7 +6,7 @@ spread over the tenants with app versions among the product's releases and `last
 within the last three days, R published releases per product (the newest under a running
 forced rollout at 10 %), and S update sessions (each device updated to its first S/N
 releases; 90 % COMPLETED, 5 % FAILED with an error, 5 % under way; `updated_at` spread over
-90 days), then VACUUM ANALYZE (what autovacuum does on a live database). Then it renders
+90 days) with the daily outcome counts the status reports keep, then VACUUM ANALYZE (what autovacuum does on a live database). Then it renders
 `GET /admin/` in-process with Django's test client as platform staff and as one tenant's
 staff: --repeat times each, printing the median and max wall time, and each SQL query of
 the last render with its time. Exit status 1 if the median exceeds --budget-ms.
@@ -141,23 +141,38 @@ def seed(args) -> None:
             INSERT INTO releases_updatesession (id, device_id, release_id, from_version,
                 to_version, status, percent, error, duration_seconds, started_at, updated_at,
                 completed_at)
-            SELECT gen_random_uuid(), d.id, rel.id, '1.0.0', rel.version, st.status,
-                   100, CASE WHEN st.status = 'FAILED' THEN 'Installer exited with 1603'
-                             ELSE '' END,
-                   60, st.at, st.at,
-                   CASE WHEN st.status = 'COMPLETED' THEN st.at END
-            FROM (SELECT * FROM devices_device LIMIT %s) d
-            JOIN rel ON rel.product_id = d.product_id AND rel.k < %s
-            CROSS JOIN LATERAL (
-                SELECT CASE WHEN x < 0.90 THEN 'COMPLETED' WHEN x < 0.95 THEN 'FAILED'
-                            ELSE 'DOWNLOADING' END AS status,
-                       now() - random() * interval '90 days' AS at
-                FROM (SELECT random() + 0 * rel.k AS x) q
-            ) st
+            SELECT gen_random_uuid(), device_id, release_id, '1.0.0', version, status, 100,
+                   CASE WHEN status = 'FAILED' THEN 'Installer exited with 1603' ELSE '' END,
+                   60, at, at, CASE WHEN status = 'COMPLETED' THEN at END
+            FROM (
+                SELECT device_id, release_id, version, at,
+                       CASE WHEN x < 0.90 THEN 'COMPLETED' WHEN x < 0.95 THEN 'FAILED'
+                            ELSE 'DOWNLOADING' END AS status
+                FROM (
+                    -- volatile in the select list: drawn for every row
+                    SELECT d.id AS device_id, rel.id AS release_id, rel.version,
+                           random() AS x, now() - random() * interval '90 days' AS at
+                    FROM (SELECT * FROM devices_device LIMIT %s) d
+                    JOIN rel ON rel.product_id = d.product_id AND rel.k < %s
+                ) draw
+            ) t
             """,
             [s // per_device + 1, per_device],
         )
         t0 = step(f"{cur.rowcount} update sessions", t0)
+        # What the status reports would have counted, day by day (releases/outcomes.py).
+        cur.execute(
+            """
+            INSERT INTO releases_updateday (tenant_id, product_id, day, completed, failed)
+            SELECT d.tenant_id, d.product_id, (s.updated_at AT TIME ZONE 'UTC')::date,
+                   count(*) FILTER (WHERE s.status = 'COMPLETED'),
+                   count(*) FILTER (WHERE s.status IN ('FAILED', 'ROLLED_BACK'))
+            FROM releases_updatesession s JOIN devices_device d ON d.id = s.device_id
+            WHERE s.status IN ('COMPLETED', 'FAILED', 'ROLLED_BACK')
+            GROUP BY 1, 2, 3
+            """
+        )
+        t0 = step(f"{cur.rowcount} daily outcome rows", t0)
         # The newest release of each product is under a running, forced rollout at 10 %.
         cur.execute(
             """

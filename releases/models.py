@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.tenancy import TenantQuerySet
+from core.tenancy import TenantOwnedModel, TenantQuerySet
 from devices.models import Channel
 
 from .versions import parse_version
@@ -236,3 +236,23 @@ class Rollout(models.Model):
 
     def __str__(self):
         return f"{self.release} @ {self.percent}% ({self.status})"
+
+
+class UpdateDay(TenantOwnedModel):
+    """Update outcomes per tenant, product and day, counted as status reports arrive: the
+    dashboard's 14-day chart reads these few rows, not millions of sessions."""
+
+    product = models.ForeignKey("licensing.Product", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    completed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)  # FAILED and ROLLED_BACK reports
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "product", "day"], name="update_day_unique"),
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"{self.day} {self.product}: {self.completed} ✓ {self.failed} ✗"

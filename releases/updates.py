@@ -25,6 +25,7 @@ from sync import events
 
 from .catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
 from .models import Artifact, Release, UpdateSession
+from .outcomes import outcome_count
 from .versions import version_or_refuse
 
 SESSION_NAMESPACE = uuid.UUID("7f0c4c1e-9a55-4a57-a7c5-52656c616973")
@@ -340,6 +341,7 @@ def session_report(
             device_set_version(device=device, version=row.from_version)
         row.save()
         if status != previous or kind == RETRY:
+            outcome_count(device=device, status=status, at=now)
             events.publish(
                 f"update.{status.lower()}",
                 tenant=device.tenant,

@@ -7,15 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from core.tenancy import scope_for_user
 from devices.models import Device
 from licensing.models import License, Product
 
-from ..models import Release, Rollout, UpdateSession
+from ..models import Release, Rollout, UpdateDay, UpdateSession
 from ..versions import parse_version
 
 S = UpdateSession.Status
@@ -71,8 +70,7 @@ class RolloutPanel:
 
 
 def _first_day(now):
-    """Midnight (local time) of the first of the last DAYS days: a plain range on the
-    (status, updated_at) index, not a date cast of every row."""
+    """Midnight (local time) of the first of the last DAYS days."""
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight - timedelta(days=DAYS - 1)
 
@@ -102,21 +100,19 @@ def _panels(user, now) -> dict:
     for product_id, panel in panels.items():
         panel.latest = latest.get(product_id)
         panel.versions.sort(key=lambda row: _key(row[0]), reverse=True)
-    start = _first_day(now)
-    since = start.date()
-    outcomes = (
-        scope_for_user(UpdateSession.objects.all(), user)
-        .filter(status__in=FINISHED, updated_at__gte=start)
-        .annotate(day=TruncDate("updated_at"))
-        .values_list("release__product_id", "day", "status")
-        .annotate(n=Count("*"))
+    since = _first_day(now).date()
+    days = (
+        scope_for_user(UpdateDay.objects.all(), user)
+        .filter(day__gte=since)
+        .values_list("product_id", "day")
+        .annotate(completed=Sum("completed"), failed=Sum("failed"))
     )
-    for product_id, day, status, n in outcomes:
+    for product_id, day, completed, failed in days:
         panel = panels.setdefault(product_id, ProductPanel(products[product_id]))
         index = (day - since).days
         if 0 <= index < DAYS:
-            series = panel.failures if status in FAILURES else panel.successes
-            series[index] += n
+            panel.successes[index] += completed
+            panel.failures[index] += failed
     return panels
 
 

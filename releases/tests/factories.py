@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
-from releases.models import Artifact, Release, Rollout, UpdateSession
+from releases.models import Artifact, Release, Rollout, UpdateDay, UpdateSession
 from releases.services import artifact_create, release_publish
 from releases.updates import session_id
 
@@ -83,6 +83,9 @@ def _rollout_of(tenant):
 
 TENANT_FACTORIES = {
     Rollout: _rollout_of,
+    UpdateDay: lambda tenant: UpdateDay.objects.create(
+        tenant=tenant, product=ProductFactory(), day=timezone.localdate(), completed=1
+    ),
     Release: _release_of,
     Artifact: _artifact_of,
     UpdateSession: _session_of,

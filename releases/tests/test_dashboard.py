@@ -12,7 +12,8 @@ from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory, TenantFactory, UserFactory
 from releases import rollouts
 from releases.dashboard.selectors import dashboard_data
-from releases.models import UpdateSession
+from releases.models import UpdateDay, UpdateSession
+from releases.outcomes import outcome_count
 from releases.tests.factories import published_release
 from releases.updates import session_id
 
@@ -29,6 +30,7 @@ def _fleet(product, tenant, n, version="1.0.0"):
 
 def _session(device, release, status, error="", days_ago=0):
     when = timezone.now() - timedelta(days=days_ago)
+    outcome_count(device=device, status=status, at=when)  # as the status report does
     return UpdateSession.objects.create(
         id=session_id(device.pk, release.pk),
         device=device,
@@ -112,3 +114,23 @@ def test_landing_page_renders_the_dashboard_with_charts(client, world):
     assert "https://" not in page.split('id="relais-dashboard"')[1].split("</svg>")[0]
     french = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Déploiements en cours" in french
+
+
+def test_status_reports_count_the_days_outcomes(api_client):
+    product = ProductFactory()
+    device = _fleet(product, TenantFactory(), 1)[0]
+    release = published_release(product=product, version="1.1.0")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
+    sid = str(session_id(device.pk, release.pk))
+    for status in ("DOWNLOADING", "FAILED", "FAILED", "DOWNLOADING", "COMPLETED", "COMPLETED"):
+        response = api_client.post(
+            "/api/v1/updates/status", {"sessionId": sid, "status": status}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+    day = UpdateDay.objects.get()
+    assert (day.tenant_id, day.product_id, day.day) == (
+        device.tenant_id,
+        product.pk,
+        timezone.localdate(),
+    )
+    assert (day.completed, day.failed) == (1, 1)
