@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, scope_for_user
+from core.tenancy import TenantScopedAdmin, scope_for_user, user_tenant_id
 from devices.models import Device
 from licensing.models import Tenant
 
@@ -31,9 +31,29 @@ class RolloutAdmin(TenantScopedAdmin):
     actions = ["pause", "resume", "advance", "halt"]
     readonly_fields = [
         *("release", "stages", "stage", "percent", "status", "max_failure_rate", "min_sample"),
-        *("forced", "target_tenant_ids", "target_device_ids", "start_at", "stage_started_at"),
-        *("ended_at", "halt_reason", "created_at"),
+        *("forced", "targets", "start_at", "stage_started_at", "ended_at", "halt_reason"),
+        "created_at",
     ]
+    fields = readonly_fields
+
+    @admin.display(description=_("Targets"))
+    def targets(self, rollout):
+        if not rollout.target_tenant_ids and not rollout.target_device_ids:
+            return _("All devices")
+        return _("%(devices)d selected device(s); tenants: %(tenants)s") % {
+            "devices": len(rollout.target_device_ids),
+            "tenants": len(rollout.target_tenant_ids),
+        }
+
+    def get_fields(self, request, obj=None):
+        # Platform staff see the ids; tenant staff only counts (a tenant id opens the
+        # CyberSensei dialect: they never see another tenant's).
+        if user_tenant_id(request.user) is None:
+            return [*self.fields, "target_tenant_ids", "target_device_ids"]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False  # "Force the update" / "Roll out" on the release's page

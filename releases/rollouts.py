@@ -36,7 +36,7 @@ def stages_parse(stages) -> list[dict]:
         raise ApiError("INVALID_STAGES", message, 400)
 
     if not isinstance(stages, list) or not stages:
-        refuse(_("Give at least one stage."))
+        refuse(_("Give at least one stage: [{percent, holdMinutes}, …]."))
     clean, previous = [], 0
     for stage in stages:
         if not isinstance(stage, dict) or set(stage) - {"percent", "holdMinutes"}:

@@ -145,3 +145,21 @@ def test_rollout_actions(staff_client, release):
         rollout.refresh_from_db()
         assert rollout.status == status, action
     assert rollout.percent == 50
+
+
+def test_tenant_staff_never_see_another_tenants_id(client, release):
+    from rest_framework.test import APIClient
+
+    from releases.rollouts import rollout_start
+
+    ours, theirs = TenantFactory(), TenantFactory()
+    rollout = rollout_start(release=release, target_tenants=[ours, theirs])
+    staff = UserFactory(tenant=ours, is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    page = client.get(f"/admin/releases/rollout/{rollout.pk}/change/").content.decode()
+    assert "2 selected device" not in page and str(theirs.pk) not in page
+    api = APIClient()
+    api.force_authenticate(staff)
+    body = api.get(f"/api/v1/manage/rollouts/{rollout.pk}/").json()
+    assert body["target_tenants"] == [str(ours.pk)]
+    assert str(theirs.pk) not in str(body)

@@ -165,3 +165,39 @@ def test_budget_holds_with_a_rollout(
         assert _check(api_client, inside[1])["updateAvailable"] is True
     with django_assert_num_queries(1):
         assert _check(api_client, outside[0]) == {"updateAvailable": False}
+
+
+def test_dialects_cybersensei_is_bucketed_by_tenant_datashare_waits_for_100(
+    api_client, django_capture_on_commit_callbacks, local_storage
+):
+    from licensing.models import Product
+    from licensing.tests.factories import LicenseFactory
+
+    first = LicenseFactory()
+    product = first.product
+    licenses = [first, *(LicenseFactory(policy=first.policy) for _ in range(19))]
+    release = published_release(product=product, version="1.1.0")
+    _changed(
+        django_capture_on_commit_callbacks,
+        rollouts.rollout_start,
+        release=release,
+        stages=[{"percent": 50, "holdMinutes": 60}],
+    )
+    for license in licenses:
+        body = api_client.get("/update/check", {"tenantId": license.tenant_id, "version": "1.0.0"})
+        expected = in_cohort(release.pk, license.tenant_id, 50)
+        assert body.json()["updateAvailable"] is expected
+
+    open_product = ProductFactory(distribution=Product.Distribution.OPEN)
+    published_release(product=open_product, version="1.0.0")
+    newer = published_release(product=open_product, version="2.0.0")
+    rollout = _changed(
+        django_capture_on_commit_callbacks,
+        rollouts.rollout_start,
+        release=newer,
+        stages=[{"percent": 99, "holdMinutes": 60}, {"percent": 100, "holdMinutes": 60}],
+    )
+    latest = {"product": open_product.slug}
+    assert api_client.get("/api/updates/latest", latest).json()["version"] == "1.0.0"
+    _changed(django_capture_on_commit_callbacks, rollouts.rollout_advance, rollout=rollout)
+    assert api_client.get("/api/updates/latest", latest).json()["version"] == "2.0.0"
