@@ -7,12 +7,16 @@ percent, so a device in at 10 % is in at every higher percent (never omaha's `id
 whose 30 % reaches 33 % and whose cohorts are not nested), and it depends on the release,
 so the same devices are not always the first.
 
-What each status offers (see the README, "Rollouts"):
+Inside the rollout's audience (its target tenants and devices; everyone when it has none),
+what each status offers (see the README, "Rollouts"):
 - scheduled: nobody yet;
 - running, paused: the cohort at the current percent (paused only stops advancing);
-- completed: every device of the audience (its last stage is 100 % or less, as set);
+- completed: the cohort at the last stage's percent (100 % unless the stages stop lower);
 - halted: nobody new. Devices that were offered it keep their session: they can report
   their status and download the artifact, which the rollout does not gate.
+Outside the audience, a plain rollout (a pilot) offers nothing, while a forced one leaves
+the release offered as it was: forcing the update on some devices takes it from nobody
+else. A halt stops every offer.
 """
 
 import hashlib
@@ -53,11 +57,11 @@ def in_audience(state: RolloutState, *, device_id, tenant_id) -> bool:
 
 
 def reached(state: RolloutState, release_id, *, device_id, tenant_id) -> bool:
-    """In the audience and in the cohort at the current percent, whatever the status: a
-    device reached before a halt may still open its update session. Callers without a
-    device (the CyberSensei dialect checks per tenant) are bucketed by their tenant."""
+    """Offered by the rollout at its current percent, whatever the status: a device reached
+    before a halt may still open its update session. Callers without a device (the
+    CyberSensei dialect checks per tenant) are bucketed by their tenant."""
     if not in_audience(state, device_id=device_id, tenant_id=tenant_id):
-        return False
+        return state.forced
     subject = device_id if device_id is not None else tenant_id
     if subject is None:  # anonymous (open products): only a release offered to everyone
         return state.percent >= 100
@@ -69,6 +73,19 @@ def in_rollout(state: RolloutState | None, release_id, *, device_id, tenant_id) 
     to everyone, as before rollouts existed."""
     if state is None:
         return True
+    if state.status == "halted":
+        return False
+    if not in_audience(state, device_id=device_id, tenant_id=tenant_id):
+        return state.forced
     if state.status not in OFFERING:
         return False
     return reached(state, release_id, device_id=device_id, tenant_id=tenant_id)
+
+
+def forced_for(state: RolloutState | None, *, device_id, tenant_id) -> bool:
+    """Is the offer mandatory for this device because a forced rollout targets it?"""
+    return (
+        state is not None
+        and state.forced
+        and in_audience(state, device_id=device_id, tenant_id=tenant_id)
+    )

@@ -59,5 +59,13 @@ def test_targets_restrict_the_audience():
     state = _state(percent=100, tenant_ids=frozenset({"t"}))
     assert in_rollout(state, RELEASE, device_id=DEVICES[1], tenant_id="t")
     assert not in_rollout(state, RELEASE, device_id=DEVICES[1], tenant_id="u")
+    forced = _state(percent=100, tenant_ids=frozenset({"t"}), forced=True)
+    assert in_rollout(forced, RELEASE, device_id=DEVICES[1], tenant_id="u")  # as before
+    assert not in_rollout(
+        _state("halted", percent=100, tenant_ids=frozenset({"t"}), forced=True),
+        RELEASE,
+        device_id=DEVICES[1],
+        tenant_id="u",
+    )
     assert not in_rollout(_state(percent=99), RELEASE, device_id=None, tenant_id=None)
     assert in_rollout(_state(percent=100), RELEASE, device_id=None, tenant_id=None)

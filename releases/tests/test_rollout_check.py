@@ -86,7 +86,7 @@ def test_an_older_release_is_offered_to_devices_outside_the_new_cohort(
     assert _check(api_client, outside[0])["version"] == "1.1.0"
 
 
-def test_forced_selected_devices_get_a_mandatory_offer_nobody_else_does(
+def test_forced_selected_devices_get_it_mandatory_the_others_as_before(
     api_client, product, fleet, django_capture_on_commit_callbacks
 ):
     release = published_release(product=product, version="1.1.0")
@@ -101,7 +101,41 @@ def test_forced_selected_devices_get_a_mandatory_offer_nobody_else_does(
     for device in chosen:
         body = _check(api_client, device)
         assert body["version"] == "1.1.0" and body["mandatory"] is True
+    body = _check(api_client, fleet[5])  # not selected: offered as it was, not mandatory
+    assert body["version"] == "1.1.0" and body["mandatory"] is False
+
+
+def test_a_pilot_on_selected_devices_offers_it_to_them_only(
+    api_client, product, fleet, django_capture_on_commit_callbacks
+):
+    release = published_release(product=product, version="1.1.0")
+    _changed(
+        django_capture_on_commit_callbacks,
+        rollouts.rollout_start,
+        release=release,
+        target_devices=[d.pk for d in fleet[:3]],
+    )
+    assert all(_check(api_client, d)["mandatory"] is False for d in fleet[:3])
     assert _check(api_client, fleet[5]) == {"updateAvailable": False}
+
+
+def test_a_forced_progressive_rollout_for_a_tenant(
+    api_client, product, fleet, django_capture_on_commit_callbacks
+):
+    release = published_release(product=product, version="1.1.0")
+    other = DeviceFactory(license__policy__product=product, app_version="1.0.0")
+    _changed(
+        django_capture_on_commit_callbacks,
+        rollouts.rollout_start,
+        release=release,
+        forced=True,
+        target_tenants=[fleet[0].tenant],
+        stages=[{"percent": 30, "holdMinutes": 60}, {"percent": 100, "holdMinutes": 60}],
+    )
+    inside, outside = _split(release, fleet, 30)
+    assert all(_check(api_client, d)["mandatory"] is True for d in inside)
+    assert all(_check(api_client, d) == {"updateAvailable": False} for d in outside)
+    assert _check(api_client, other)["mandatory"] is False  # another tenant: as before
 
 
 def test_halted_offers_nobody_new_but_sessions_go_on(
