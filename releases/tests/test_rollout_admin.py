@@ -163,3 +163,14 @@ def test_tenant_staff_never_see_another_tenants_id(client, release):
     body = api.get(f"/api/v1/manage/rollouts/{rollout.pk}/").json()
     assert body["target_tenants"] == [str(ours.pk)]
     assert str(theirs.pk) not in str(body)
+
+
+def test_force_for_a_tenants_fleet(staff_client, release):
+    tenant = TenantFactory(name="Acme")
+    response = staff_client.post(
+        _url(release), {**BASE, "audience": "tenant", "tenant": str(tenant.pk), "forced": "on"}
+    )
+    assert response.status_code == 302
+    rollout = Rollout.objects.get()
+    assert rollout.target_tenant_ids == [str(tenant.pk)] and rollout.forced
+    assert Event.objects.filter(type="update.forced", tenant=tenant).exists()
