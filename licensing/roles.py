@@ -12,6 +12,7 @@ TENANT_STAFF_PERMISSIONS = [
     "releases.view_release",
     "releases.view_artifact",
     "releases.view_updatesession",
+    "releases.view_rollout",
     "sync.view_event",
     "sync.view_webhookendpoint",
     "sync.add_webhookendpoint",

@@ -33,6 +33,8 @@ class Command(BaseCommand):
                     f"  Admin login : admin / {DEMO_PASSWORD} (platform staff)",
                     f"  Tenant staff: acme-it / {DEMO_PASSWORD} (sees Acme only)",
                     "  Releases    : itstock-crm 1.1.0 (licensed), datashare 1.2.0 (open)",
+                    "  Dashboard   : http://127.0.0.1:8000/admin/ (force an update from a"
+                    " release's page: Releases → ITStock CRM 1.1.0 → Force the update)",
                 ]
             )
         )
