@@ -358,6 +358,14 @@ def rollout_tick(*, rollout_id, now=None) -> str:
         return "started" if rollout.start_at <= now and _begin(rollout, None, now) else ""
     if rollout.status != R.RUNNING:
         return ""
+    if rollout.release.status != Release.Status.PUBLISHED:  # yanked meanwhile
+        reason = _("The release was yanked.")
+        if _apply(
+            rollout, {"status": R.RUNNING}, status=R.HALTED, ended_at=now, halt_reason=reason
+        ):
+            _record("rollout.halted", rollout, None, reason=reason)
+            return "halted"
+        return ""
     finished, failed = failure_stats(rollout.release_id)
     if finished and finished >= rollout.min_sample:
         rate = 100.0 * failed / finished

@@ -201,3 +201,13 @@ def test_selected_devices_of_another_tenant_are_refused(release):
         )
     assert refused.value.code == "UNKNOWN_DEVICES" and str(theirs.pk) in refused.value.message
     assert not Rollout.objects.exists()
+
+
+def test_a_yanked_releases_rollout_halts_at_the_next_tick(release):
+    from releases.services import release_yank
+
+    rollout = rollouts.rollout_start(release=release, stages=STAGES)
+    release_yank(release=release)
+    assert rollouts.rollout_tick(rollout_id=rollout.pk) == "halted"
+    rollout.refresh_from_db()
+    assert rollout.halt_reason == "The release was yanked."
