@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 BUCKETS = 10_000
 OFFERING = frozenset({"running", "paused", "completed"})
+# What the catalogue's per-audience shelves can decide without the device (see `gate`).
+OPEN, CLOSED, GATED = "open", "closed", "gated"
 
 
 @dataclass(frozen=True)
@@ -89,3 +91,16 @@ def forced_for(state: RolloutState | None, *, device_id, tenant_id) -> bool:
         and state.forced
         and in_audience(state, device_id=device_id, tenant_id=tenant_id)
     )
+
+
+def gate(state: RolloutState | None) -> str:
+    """How a release under `state` can be shelved for a whole audience: OPEN (offered as
+    if it had no rollout), CLOSED (offered to nobody: halted), or GATED (decided per
+    device by `in_rollout` at check time). A rollout completed at 100 % without targets
+    is OPEN, so releases rolled out long ago cost nothing per check."""
+    if state is None:
+        return OPEN
+    if state.status == "halted":
+        return CLOSED
+    finished = state.status == "completed" and state.percent >= 100
+    return OPEN if finished and not state.tenant_ids and not state.device_ids else GATED

@@ -24,6 +24,7 @@ from licensing.models import License, Product
 from sync import events
 
 from .catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
+from .cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached
 from .models import Artifact, Release, UpdateSession
 from .outcomes import outcome_count
 from .versions import version_or_refuse
@@ -65,6 +66,9 @@ class Audience:
     platform: str = ""
     updates_until: datetime | None = None
     guessed: bool = False  # `platform` read from the OS version, not stated by the device
+    # Rollouts only (never part of a shelf's key): None for a dialect that checks per
+    # tenant, or anonymous.
+    device_id: str | None = None
 
 
 def pick_artifact(
@@ -109,6 +113,18 @@ def _eligible(release: CatalogueRelease, audience: Audience) -> bool:
     return hidden is None
 
 
+def _reached(release: CatalogueRelease, audience: Audience) -> bool:
+    """Offered by its rollout to this device at some point: a device offered a release
+    before its rollout halted may still open its update session."""
+    who = {"device_id": audience.device_id, "tenant_id": audience.tenant_id}
+    return release.rollout is None or reached(release.rollout, release.id, **who)
+
+
+def _mandatory(release: CatalogueRelease, audience: Audience) -> bool:
+    who = {"device_id": audience.device_id, "tenant_id": audience.tenant_id}
+    return release.is_mandatory or forced_for(release.rollout, **who)
+
+
 def latest_offer(*, product_id, audience: Audience, current_version: str | None) -> Offer | None:
     """The highest eligible release newer than `current_version` (any, when None). The offer
     is mandatory when it or any eligible release it skips over is mandatory.
@@ -116,7 +132,11 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     A lookup, not a walk: what an audience is offered does not depend on the version it
     runs, only whether it gets it does. So each audience's shelf (its best release and the
     highest mandatory release at or under it) is computed once per worker and catalogue
-    generation; a check then compares its version with those two."""
+    generation; a check then compares its version with those two.
+
+    Releases under a rollout that the shelf cannot decide for the whole audience (see
+    cohorts.gate) are kept apart on it, newest first; the check decides those few for the
+    device (`in_rollout`: a hash and a comparison each), still without a query."""
     validate_platform(audience.platform)
     validate_channel(audience.channel)
     current = version_or_refuse(current_version) if current_version else None
@@ -129,29 +149,49 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     shelf = catalogue.shelves.get(key)
     if shelf is None:
         shelf = catalogue.shelves[key] = _shelf(catalogue, audience)
-    best, mandatory_from = shelf
+    best, mandatory_from, gated = shelf
+    mandatory = mandatory_from is not None and (current is None or mandatory_from > current)
+    who = {"device_id": audience.device_id, "tenant_id": audience.tenant_id}
+    for release, artifact in gated:  # newest first
+        if current is not None and release.semver <= current:
+            break
+        if not in_rollout(release.rollout, release.id, **who):
+            continue
+        if best is None or release.semver > best[0].semver:
+            if artifact is None:
+                continue
+            best = (release, artifact)
+        # At or under the offer and newer than the device's version: skipped over.
+        mandatory = mandatory or _mandatory(release, audience)
     if best is None or (current is not None and best[0].semver <= current):
         return None
-    mandatory = mandatory_from is not None and (current is None or mandatory_from > current)
     return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
 
 
 def _shelf(catalogue, audience: Audience):
     """(best (release, artifact) or None, version of the highest eligible mandatory release
-    at or under the best one, or None): one walk over the catalogue, per audience."""
-    best, mandatory_from = None, None
+    at or under the best one, or None, the gated releases (release, artifact or None) met
+    on the way): one walk over the catalogue, per audience. Halted releases are left out;
+    a forced rollout completed at 100 % for everyone makes its release mandatory."""
+    best, mandatory_from, gated = None, None, []
     for release in catalogue:  # newest first
         if not _eligible(release, audience):
+            continue
+        kind = gate(release.rollout)
+        if kind == CLOSED:
+            continue
+        if kind == GATED:
+            gated.append((release, pick_artifact(release, audience.platform, audience.guessed)))
             continue
         if best is None:
             artifact = pick_artifact(release, audience.platform, audience.guessed)
             if artifact is None:
                 continue
             best = (release, artifact)
-        if release.is_mandatory:
+        if release.is_mandatory or (release.rollout is not None and release.rollout.forced):
             mandatory_from = release.semver
             break
-    return best, mandatory_from
+    return best, mandatory_from, tuple(gated)
 
 
 def device_audience(
@@ -169,6 +209,7 @@ def device_audience(
         platform=platform or guessed,
         updates_until=device.license.updates_until,
         guessed=bool(guessed),
+        device_id=str(device.pk),
     )
 
 
@@ -268,7 +309,7 @@ def _session_target(license: License, device: Device | None, sid: uuid.UUID):
         # name any channel and platform, so those are taken at their widest here; the
         # tenant restriction and the maintenance end are the device's own.
         audience = replace(device_audience(found), channel="alpha", platform="")
-        if _eligible(entry, audience) and entry.artifacts:
+        if _eligible(entry, audience) and _reached(entry, audience) and entry.artifacts:
             return found, entry.id, entry.version
     raise ApiError("UNKNOWN_SESSION", _("No update session with this id for this device."), 404)
 

@@ -235,3 +235,40 @@ def test_dialects_cybersensei_is_bucketed_by_tenant_datashare_waits_for_100(
     assert api_client.get("/api/updates/latest", latest).json()["version"] == "1.0.0"
     _changed(django_capture_on_commit_callbacks, rollouts.rollout_advance, rollout=rollout)
     assert api_client.get("/api/updates/latest", latest).json()["version"] == "2.0.0"
+
+
+def test_a_skipped_forced_release_makes_the_newer_offer_mandatory_for_its_devices_only(
+    api_client, product, fleet, django_capture_on_commit_callbacks
+):
+    forced = published_release(product=product, version="1.1.0")
+    _changed(
+        django_capture_on_commit_callbacks,
+        rollouts.rollout_start,
+        release=forced,
+        forced=True,
+        target_devices=[fleet[0].pk],
+    )
+    published_release(product=product, version="1.2.0")
+    body = _check(api_client, fleet[0])
+    assert body["version"] == "1.2.0" and body["mandatory"] is True
+    body = _check(api_client, fleet[1])
+    assert body["version"] == "1.2.0" and body["mandatory"] is False
+    # Already past the forced release: nothing forces the newer one.
+    assert _check(api_client, fleet[0], version="1.1.0")["mandatory"] is False
+
+
+def test_a_forced_rollout_completed_for_everyone_is_mandatory_for_everyone(
+    api_client, product, fleet, django_capture_on_commit_callbacks
+):
+    release = published_release(product=product, version="1.1.0")
+    rollout = _changed(
+        django_capture_on_commit_callbacks,
+        rollouts.rollout_start,
+        release=release,
+        forced=True,
+        stages=[{"percent": 100, "holdMinutes": 0}],
+    )
+    _changed(django_capture_on_commit_callbacks, rollouts.rollout_advance, rollout=rollout)
+    rollout.refresh_from_db()
+    assert rollout.status == "completed"
+    assert all(_check(api_client, d)["mandatory"] is True for d in fleet[:5])
