@@ -86,8 +86,18 @@ def test_beat_carries_a_rollout_to_completion_while_devices_update(worker, fleet
         time.sleep(0.3)
     _wait(process, log, lambda: Rollout.objects.get(pk=rollout.pk).status == "completed")
     assert not pending, f"{len(pending)} devices never offered the update"
-    # Stage by stage: the percent devices were offered at only grew, through every stage.
-    assert seen == sorted(seen) and 50 in seen
+    # Stage by stage: the beat went 10 → 50 → 100 → completed, each stage once, and the
+    # percent devices were offered at only grew.
+    from sync.models import Event
+
+    steps = Event.objects.filter(type__startswith="rollout.").order_by("created_at")
+    assert [(e.type, e.payload["percent"]) for e in steps] == [
+        ("rollout.started", 10),
+        ("rollout.advanced", 50),
+        ("rollout.advanced", 100),
+        ("rollout.completed", 100),
+    ]
+    assert seen == sorted(seen)
     if any(in_cohort(release.pk, d.pk, 10) for d in devices):
         assert seen[0] == 10
     from releases.models import UpdateSession
