@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from core.api.views import DialectView, StatusCodeErrorsMixin
 from core.exceptions import ApiError
-from licensing.codes import Code, license_refusal, license_status_code
-from licensing.models import License, Product
+from licensing.models import Product
+from licensing.selectors import tenant_node_license
 
 from ..models import Artifact
 from ..updates import Audience, artifact_for_download, latest_offer
@@ -26,33 +26,6 @@ from .serializers import (
 class CyberSenseiView(StatusCodeErrorsMixin, DialectView):
     dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
     default_language = "fr"  # the seed's messages; its client sends no Accept-Language
-
-
-def _tenant_license(tenant_id, *, product_slug: str | None = None, product_id=None) -> License:
-    """The tenant's license a node runs under: its only valid one, or the product's. An
-    unknown tenant and one without licenses look the same."""
-    licenses = list(License.objects.select_related("tenant", "product").filter(tenant_id=tenant_id))
-    if not licenses:
-        raise ApiError("TENANT_NOT_FOUND", _("Unknown tenant."), 404)
-    if product_slug or product_id:
-        licenses = [
-            lic
-            for lic in licenses
-            if lic.product.slug == product_slug or lic.product_id == product_id
-        ]
-        if not licenses:
-            raise license_refusal(Code.PRODUCT_MISMATCH, seed=True)
-    codes = {lic.pk: license_status_code(lic) for lic in licenses}
-    valid = [lic for lic in licenses if codes[lic.pk] == Code.VALID]
-    if not valid:
-        code = codes[licenses[0].pk]  # the newest license says why
-        raise license_refusal(code, seed=True)
-    served = settings.RELAIS_CYBERSENSEI_PRODUCT
-    if len({lic.product_id for lic in valid}) > 1 and served:
-        valid = [lic for lic in valid if lic.product.slug == served] or valid
-    if len({lic.product_id for lic in valid}) > 1:
-        raise ApiError("PRODUCT_REQUIRED", _("This tenant has several products: name one."), 400)
-    return valid[0]
 
 
 # The CyberSensei node downloads with nothing but the `updateId` its check returned, so the
@@ -75,7 +48,7 @@ def update_id_artifact(update_id: str):
         artifact = Artifact.objects.select_related("release").get(pk=artifact_id)
     except (signing.BadSignature, ValueError, Artifact.DoesNotExist) as exc:
         raise ApiError("ARTIFACT_NOT_FOUND", _("No such artifact."), 404) from exc
-    license = _tenant_license(tenant_id, product_id=artifact.release.product_id)
+    license = tenant_node_license(tenant_id, product_id=artifact.release.product_id)
     return artifact_for_download(artifact_id=artifact.pk, license=license)
 
 
@@ -87,7 +60,7 @@ class CyberSenseiUpdateCheckView(CyberSenseiView):
         data = CyberSenseiCheckInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        license = _tenant_license(d["tenantId"], product_slug=d.get("product"))
+        license = tenant_node_license(d["tenantId"], product_slug=d.get("product"))
         audience = Audience(
             tenant_id=str(license.tenant_id),
             platform=d.get("platform", ""),
