@@ -38,6 +38,27 @@ app.conf.update(
             "task": "devices.tasks.device_contacts_flush_task",
             "schedule": env.float("RELAIS_SEEN_INTERVAL_SECONDS", default=60.0),
         },
+        # Telemetry: latest metrics from the cache to the database, then alerts resolved.
+        "flush-latest-metrics": {
+            "task": "telemetry.tasks.latest_metrics_flush_task",
+            "schedule": env.float("RELAIS_TELEMETRY_FLUSH_SECONDS", default=10.0),
+        },
+        "sweep-offline-devices": {
+            "task": "telemetry.tasks.devices_offline_sweep_task",
+            "schedule": env.float("RELAIS_OFFLINE_SWEEP_SECONDS", default=60.0),
+        },
+        "roll-up-telemetry": {
+            "task": "telemetry.tasks.telemetry_rollup_task",
+            "schedule": env.float("RELAIS_TELEMETRY_ROLLUP_SECONDS", default=300.0),
+        },
+        "prune-telemetry": {
+            "task": "telemetry.tasks.telemetry_prune_task",
+            "schedule": env.float("RELAIS_TELEMETRY_PRUNE_SECONDS", default=600.0),
+        },
+        "warn-expiring-licenses": {
+            "task": "telemetry.tasks.licenses_expiry_warn_task",
+            "schedule": env.float("RELAIS_LICENSE_EXPIRY_SWEEP_SECONDS", default=3600.0),
+        },
     },
 )
 app.autodiscover_tasks()

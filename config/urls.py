@@ -16,6 +16,9 @@ from sync.api.document_urls import dialect_urlpatterns as sync_documents_dialect
 from sync.api.document_urls import manage_router as sync_documents_manage
 from sync.api.document_urls import node_urlpatterns as sync_documents_node
 from sync.api.urls import manage_router as sync_manage
+from telemetry.api.urls import dialect_urlpatterns as telemetry_dialects
+from telemetry.api.urls import manage_router as telemetry_manage
+from telemetry.api.urls import node_urlpatterns as telemetry_node
 
 # Every app's management router; the tenancy tests walk this list.
 MANAGE_ROUTERS = [
@@ -24,6 +27,7 @@ MANAGE_ROUTERS = [
     releases_manage,
     sync_manage,
     sync_documents_manage,
+    telemetry_manage,
 ]
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
@@ -39,9 +43,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/manage/", include(manage_urlpatterns)),
     path(
-        "api/v1/", include([*licensing_node, *devices_node, *releases_node, *sync_documents_node])
+        "api/v1/",
+        include(
+            [*licensing_node, *devices_node, *releases_node, *sync_documents_node, *telemetry_node]
+        ),
     ),
     *licensing_cybersensei,
     *releases_dialects,
     *sync_documents_dialect,
+    *telemetry_dialects,
 ]

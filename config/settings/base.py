@@ -321,6 +321,31 @@ RELAIS_WEBHOOK_SECRET_OVERLAP_SECONDS = env.int(
     "RELAIS_WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 3600
 )
 
+# --- Telemetry and alerts ----------------------------------------------------------------
+# Reports older than this are deleted (in bounded batches, by beat); hourly rollups live longer.
+RELAIS_TELEMETRY_RETENTION_DAYS = env.int("RELAIS_TELEMETRY_RETENTION_DAYS", default=30)
+RELAIS_TELEMETRY_ROLLUP_RETENTION_DAYS = env.int(
+    "RELAIS_TELEMETRY_ROLLUP_RETENTION_DAYS", default=400
+)
+# Largest telemetry or heartbeat body, bytes (413 beyond).
+RELAIS_TELEMETRY_MAX_BODY_BYTES = env.int("RELAIS_TELEMETRY_MAX_BODY_BYTES", default=1_048_576)
+# How far ahead of the server's clock a device's time may be.
+RELAIS_TELEMETRY_MAX_CLOCK_SKEW_SECONDS = env.int(
+    "RELAIS_TELEMETRY_MAX_CLOCK_SKEW_SECONDS", default=300
+)
+# The heartbeat interval the server asks for (in heartbeat responses).
+RELAIS_HEARTBEAT_INTERVAL_SECONDS = env.int("RELAIS_HEARTBEAT_INTERVAL_SECONDS", default=30)
+# A device silent longer than this gets an `offline` alert.
+RELAIS_OFFLINE_AFTER_SECONDS = env.int("RELAIS_OFFLINE_AFTER_SECONDS", default=300)
+# Days before a license's expiry when `license.expiring` is published.
+RELAIS_LICENSE_EXPIRY_WARNING_DAYS = env.list(
+    "RELAIS_LICENSE_EXPIRY_WARNING_DAYS", cast=int, default=[30, 7, 1]
+)
+# How long a worker keeps the alert rules in memory before reading them again.
+RELAIS_ALERT_RULES_MEMO_SECONDS = env.int("RELAIS_ALERT_RULES_MEMO_SECONDS", default=30)
+# Rows deleted per statement by the retention task.
+RELAIS_TELEMETRY_PRUNE_BATCH = env.int("RELAIS_TELEMETRY_PRUNE_BATCH", default=10_000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

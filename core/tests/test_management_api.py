@@ -32,6 +32,7 @@ from releases.tests.factories import published_release
 from sync.models import Event, WebhookDelivery, WebhookEndpoint
 from sync.tests.factories import RECEIVER_URL, make_document, make_revisions
 from sync.tests.factories import TENANT_FACTORIES as SYNC_FACTORIES
+from telemetry.tests.factories import alert_of, report_of, rule_of
 
 pytestmark = pytest.mark.django_db
 M = "/api/v1/manage"
@@ -142,6 +143,16 @@ RESOURCES = {
         make=lambda: make_revisions(TenantFactory())[0],  # restoring it is a change
         actions=["restore"],
     ),
+    "alerts": Resource(make=lambda: alert_of(TenantFactory()), actions=["acknowledge", "resolve"]),
+    "alert-rules": Resource(
+        make=lambda: rule_of(TenantFactory()),
+        create=lambda: (
+            {"tenant": str(TenantFactory().pk), "metric": "cpu", "warning": 85, "critical": 95},
+            "json",
+        ),
+        update={"warning": 65, "margin": 4},
+    ),
+    "telemetry-reports": Resource(make=lambda: report_of(TenantFactory())),
 }
 
 ROUTES = {prefix: viewset for router in MANAGE_ROUTERS for prefix, viewset, _ in router.registry}

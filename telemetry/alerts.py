@@ -1,0 +1,219 @@
+"""Alerts open on ingest (a value over a threshold), escalate, and resolve once the value is
+back under the threshold by the rule's margin; the offline sweep opens and resolves
+`offline` alerts. One open alert per device and metric (a partial unique index): a second
+opening, even from a concurrent request, is a no-op. Every change publishes its event."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from devices.models import Device
+from licensing.models import Tenant
+from sync import events
+
+from .models import Alert, LatestMetrics, Severity
+from .rules import Rule, rules_for
+
+RANK = {None: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+OFFLINE_BATCH = 5000  # devices turned offline per sweep; the rest the next minute
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def alert_payload(alert: Alert, **extra) -> dict:
+    return {
+        "alertId": alert.pk,
+        "deviceId": alert.device_id,
+        "metric": alert.metric,
+        "severity": alert.severity,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "openedAt": alert.opened_at,
+        **extra,
+    }
+
+
+def _publish(event_type: str, alert: Alert, *, actor=None, **extra) -> None:
+    events.publish(
+        event_type,
+        tenant=Tenant(pk=alert.tenant_id),
+        payload=alert_payload(alert, **extra),
+        actor=actor,
+    )
+
+
+def alert_open(
+    *, device: Device, metric: str, severity: str, value, threshold, now
+) -> Alert | None:
+    """Open an alert unless one is open for this device and metric (then None)."""
+    alert = Alert(
+        tenant_id=device.tenant_id,
+        device=device,
+        metric=metric,
+        severity=severity,
+        value=value,
+        threshold=threshold,
+        opened_at=now,
+    )
+    try:
+        with transaction.atomic():
+            alert.save(force_insert=True)
+            _publish("alert.opened", alert, hardwareId=device.hardware_id)
+    except IntegrityError:
+        return None  # opened meanwhile by another report or sweep
+    return alert
+
+
+def alert_close(*, alert: Alert, reason: str, now, value=None, actor=None) -> bool:
+    """Resolve an open alert (a conditional UPDATE: resolving twice records one event)."""
+    with transaction.atomic():
+        fields = {"status": Alert.Status.RESOLVED, "resolved_at": now, "resolution": reason}
+        if value is not None:
+            fields["value"] = value
+        if not Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(**fields):
+            return False
+        for name, field_value in fields.items():
+            setattr(alert, name, field_value)
+        _publish("alert.resolved", alert, actor=actor, resolvedAt=now, resolution=reason)
+    return True
+
+
+def _peaks(rules: dict[str, Rule], reports) -> dict[str, tuple[str, float, float]]:
+    """metric → (severity, value, threshold) of the worst value over a threshold."""
+    peaks: dict[str, tuple[str, float, float]] = {}
+    for report in reports:
+        for metric, rule in rules.items():
+            value = report.metrics.get(metric)
+            if not _is_number(value):
+                continue
+            severity = rule.severity(value)
+            if severity and RANK[severity] >= RANK[peaks.get(metric, (None,))[0]]:
+                threshold = rule.critical if severity == Severity.CRITICAL else rule.warning
+                peaks[metric] = (severity, value, threshold)
+    return peaks
+
+
+def alerts_check(*, device: Device, reports, now) -> None:
+    """On ingest: open or escalate the device's alerts for values over a threshold. Under
+    every threshold (the usual case) this costs nothing; resolving waits for the latest
+    metrics' flush (alerts_resolve_recovered), which sees the value that counts: the last."""
+    peaks = _peaks(rules_for(tenant_id=device.tenant_id, product_id=device.product_id), reports)
+    if not peaks:
+        return
+    opened = {
+        a.metric: a
+        for a in Alert.objects.filter(device=device, status=Alert.Status.OPEN, metric__in=peaks)
+    }
+    for metric, (severity, value, threshold) in peaks.items():
+        alert = opened.get(metric)
+        if alert is None:
+            alert_open(
+                device=device,
+                metric=metric,
+                severity=severity,
+                value=value,
+                threshold=threshold,
+                now=now,
+            )
+        elif RANK[severity] > RANK[alert.severity]:
+            with transaction.atomic():
+                escalated = Alert.objects.filter(
+                    pk=alert.pk, status=Alert.Status.OPEN, severity=alert.severity
+                ).update(severity=severity, value=value, threshold=threshold, escalated_at=now)
+                if escalated:
+                    alert.severity, alert.value, alert.threshold = severity, value, threshold
+                    _publish("alert.escalated", alert, escalatedAt=now)
+
+
+def alerts_resolve_recovered(*, device_ids=None, now=None) -> int:
+    """Resolve open metric alerts whose device's latest value is back under the threshold by
+    the margin, or whose rule is gone. Two queries whatever the number of alerts, then one
+    write per alert resolved."""
+    now = now or timezone.now()
+    alerts = Alert.objects.filter(status=Alert.Status.OPEN).exclude(metric=Alert.OFFLINE)
+    if device_ids is not None:
+        alerts = alerts.filter(device_id__in=list(device_ids))
+    alerts = list(alerts.select_related("device"))
+    if not alerts:
+        return 0
+    latest = {
+        row.device_id: row.metrics
+        for row in LatestMetrics.objects.filter(device_id__in={a.device_id for a in alerts})
+    }
+    resolved = 0
+    for alert in alerts:
+        device = alert.device
+        rule = rules_for(tenant_id=device.tenant_id, product_id=device.product_id).get(alert.metric)
+        value = latest.get(alert.device_id, {}).get(alert.metric)
+        if rule is None or rule.opens_at is None:
+            resolved += alert_close(alert=alert, reason="rule_removed", now=now)
+        elif _is_number(value) and rule.recovered(value):
+            resolved += alert_close(alert=alert, reason="recovered", now=now, value=value)
+    return resolved
+
+
+def devices_offline_sweep(*, now=None) -> dict:
+    """Beat, every minute: an `offline` alert (and `device.offline`) for active devices
+    silent longer than RELAIS_OFFLINE_AFTER_SECONDS; resolved (and `device.online`) when
+    they are seen again, or when they are deactivated."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RELAIS_OFFLINE_AFTER_SECONDS)
+    open_offline = Alert.objects.filter(status=Alert.Status.OPEN, metric=Alert.OFFLINE)
+    back = 0
+    for alert in open_offline.filter(device__last_seen_at__gte=cutoff).select_related("device"):
+        with transaction.atomic():
+            if alert_close(alert=alert, reason="online", now=now):
+                back += 1
+                device = alert.device
+                events.publish(
+                    "device.online",
+                    tenant=Tenant(pk=device.tenant_id),
+                    payload={
+                        "deviceId": device.pk,
+                        "hardwareId": device.hardware_id,
+                        "lastSeenAt": device.last_seen_at,
+                        "offlineSince": alert.opened_at,
+                    },
+                )
+    gone = open_offline.exclude(device__status=Device.Status.ACTIVE)
+    for alert in gone.select_related("device"):
+        alert_close(alert=alert, reason="deactivated", now=now)
+    already = Alert.objects.filter(
+        device=OuterRef("pk"), status=Alert.Status.OPEN, metric=Alert.OFFLINE
+    )
+    silent = (
+        Device.objects.filter(status=Device.Status.ACTIVE, last_seen_at__lt=cutoff)
+        .exclude(Exists(already))
+        .order_by("last_seen_at")[:OFFLINE_BATCH]
+    )
+    offline = 0
+    for device in silent:
+        with transaction.atomic():
+            alert = alert_open(
+                device=device,
+                metric=Alert.OFFLINE,
+                severity=Severity.CRITICAL,
+                value=(now - device.last_seen_at).total_seconds(),
+                threshold=settings.RELAIS_OFFLINE_AFTER_SECONDS,
+                now=now,
+            )
+            if alert is None:
+                continue
+            offline += 1
+            events.publish(
+                "device.offline",
+                tenant=Tenant(pk=device.tenant_id),
+                payload={
+                    "deviceId": device.pk,
+                    "hardwareId": device.hardware_id,
+                    "lastSeenAt": device.last_seen_at,
+                    "silentSeconds": int((now - device.last_seen_at).total_seconds()),
+                },
+            )
+    recovered = alerts_resolve_recovered(now=now)
+    return {"offline": offline, "online": back, "recovered": recovered}

@@ -1,0 +1,98 @@
+"""Node routes receiving reports: thin views over telemetry.ingest."""
+
+import uuid
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
+from core.exceptions import ApiError
+from licensing.selectors import tenant_node_license
+
+from ..ingest import reports_record
+from ..validation import canonical_reports, cybersensei_report, heartbeat_report
+from .parsers import BoundedJSONParser
+from .serializers import (
+    CyberSenseiTelemetryInput,
+    CyberSenseiTelemetryOutput,
+    HeartbeatInput,
+    HeartbeatOutput,
+    TelemetryInput,
+    TelemetryOutput,
+)
+
+# The seed's exact words: its client shows them.
+CYBERSENSEI_RECORDED = "Télémétrie enregistrée avec succès"
+
+
+def heartbeat_interval_ms() -> int:
+    return settings.RELAIS_HEARTBEAT_INTERVAL_SECONDS * 1000
+
+
+class TelemetryView(NodeView):
+    """`POST /api/v1/telemetry`: one report, or `{reports: [...]}` (at most 500, stored all
+    or none). Budget: authentication and one INSERT."""
+
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=TelemetryInput, responses={201: TelemetryOutput})
+    def post(self, request):
+        now = timezone.now()
+        reports = canonical_reports(request.data, now=now)
+        device = request.user.device
+        count = reports_record(
+            tenant_id=device.tenant_id, device=device, reports=reports, received_at=now
+        )
+        body = {"accepted": count, "serverTime": now, "heartbeatInterval": heartbeat_interval_ms()}
+        return Response(body, status=201)
+
+
+class HeartbeatView(NodeView):
+    """`POST /api/v1/devices/heartbeat`, the NEOPRO agent's heartbeat `{siteId, timestamp,
+    metrics{cpu, memory, temperature, disk, uptime}}` (a NEOPRO site is a device: `siteId`
+    is its id). The answer names the interval the server wants, in milliseconds like the
+    agent's HEARTBEAT_INTERVAL."""
+
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=HeartbeatInput, responses=HeartbeatOutput)
+    def post(self, request):
+        now = timezone.now()
+        site_id, report = heartbeat_report(request.data, now=now)
+        device = request.user.device
+        try:
+            same = uuid.UUID(site_id) == device.pk
+        except ValueError:
+            same = False
+        if not same:  # unknown and foreign sites alike: nothing is learnt about either
+            raise ApiError("SITE_MISMATCH", _("siteId is not the authenticated site."), 403)
+        reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
+        body = {
+            "ok": True,
+            "siteId": site_id,
+            "serverTime": now,
+            "heartbeatInterval": heartbeat_interval_ms(),
+        }
+        return Response(body)
+
+
+class CyberSenseiTelemetryView(StatusCodeErrorsMixin, DialectView):
+    """`POST /telemetry`: the CyberSensei node's report, by `tenantId` as the seed does (the
+    tenant must hold a valid license). 201 is the only answer its client counts as sent."""
+
+    dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
+    default_language = "fr"  # the seed's messages; its client sends no Accept-Language
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=CyberSenseiTelemetryInput, responses={201: CyberSenseiTelemetryOutput})
+    def post(self, request):
+        now = timezone.now()
+        tenant_id, report = cybersensei_report(request.data, now=now)
+        license = tenant_node_license(tenant_id)
+        reports_record(tenant_id=license.tenant_id, reports=[report], received_at=now)
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        body = {"success": True, "message": CYBERSENSEI_RECORDED, "timestamp": stamp}
+        return Response(body, status=201)
