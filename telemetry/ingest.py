@@ -7,6 +7,7 @@ stored or none). No UPDATE per report: contact and latest metrics go through the
 value is over a threshold (alerts.alerts_check). Nothing here talks to the broker."""
 
 import json
+import logging
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,6 +20,8 @@ from .alerts import alerts_check
 from .buffer import latest_note
 from .models import TelemetryReport
 from .validation import Report
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = ("tenant_id", "device_id", "kind", "received_at", "reported_at", "uptime", "version")
 PG_TYPES = ("uuid", "uuid", "varchar", "timestamptz", "timestamptz", "bigint", "varchar")
@@ -77,7 +80,10 @@ def reports_record(
     )
     if device is None:
         return count
-    device_seen(device=device)
+    try:
+        device_seen(device=device)
+    except Exception:  # noqa: BLE001 - contact is the cache's; the report is stored
+        logger.warning("contact of device %s not noted", device.pk, exc_info=True)
     newest = max(reports, key=lambda r: r.reported_at or received_at)
     latest_note(
         device.pk,
