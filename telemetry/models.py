@@ -39,6 +39,7 @@ class TelemetryReport(TenantOwnedModel):
         settings.RELAIS_TENANT_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # every index costs each insert; (device, time) and BRIN serve reads
         related_name="+",
     )
     device = models.ForeignKey(
@@ -47,6 +48,7 @@ class TelemetryReport(TenantOwnedModel):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TELEMETRY)
@@ -93,7 +95,11 @@ class TelemetryRollup(TenantOwnedModel):
 
     id = models.BigAutoField(primary_key=True)
     device = models.ForeignKey(
-        "devices.Device", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "devices.Device",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique (device, hour, metric) serves
+        related_name="+",
     )
     hour = models.DateTimeField()
     metric = models.CharField(max_length=64)

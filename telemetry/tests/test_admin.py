@@ -1,0 +1,80 @@
+"""The backoffice: the device page's latest metrics and chart, the alerts list with its
+fleet-health block, filters and actions (through services)."""
+
+import pytest
+from django.utils import timezone
+
+from devices.tests.factories import DeviceFactory
+from sync.models import Event
+from telemetry.models import Alert, LatestMetrics, TelemetryRollup
+from telemetry.tests.factories import alert_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_device_page_shows_latest_metrics_and_a_24_hour_chart(client, platform_admin):
+    device = DeviceFactory()
+    LatestMetrics.objects.create(
+        tenant=device.tenant,
+        device=device,
+        received_at=timezone.now(),
+        metrics={"temperature": 52.3, "<b>x</b>": 1},
+    )
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    TelemetryRollup.objects.create(
+        tenant=device.tenant,
+        device=device,
+        hour=hour,
+        metric="temperature",
+        count=2,
+        total=100,
+        minimum=40,
+        maximum=60,
+    )
+    client.force_login(platform_admin)
+    page = client.get(f"/admin/devices/device/{device.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "52.3" in html and "&lt;b&gt;x&lt;/b&gt;" in html  # escaped
+    assert "vendor/chartjs/chart.umd.min.js" in html and 'id="telemetry-chart-data"' in html
+    chart = page.context["telemetry_chart"]
+    assert chart["series"]["temperature"][-1] == 50 and len(chart["labels"]) == 24
+
+
+def test_alerts_list_filters_and_actions(client, platform_admin):
+    device = DeviceFactory()
+    warning = alert_of(device.tenant, device=device)
+    critical = alert_of(device.tenant, metric="disk", severity="critical", value=96, threshold=95)
+    client.force_login(platform_admin)
+    page = client.get("/admin/telemetry/alert/", {"severity": "critical"})
+    assert page.status_code == 200
+    assert [a.pk for a in page.context["cl"].result_list] == [critical.pk]
+    assert page.context["fleet_health"]["alerts"] == {"critical": 1, "warning": 1}
+    assert b"fleet-health" in page.content
+    client.post(
+        "/admin/telemetry/alert/", {"action": "acknowledge", "_selected_action": [warning.pk]}
+    )
+    client.post("/admin/telemetry/alert/", {"action": "resolve", "_selected_action": [critical.pk]})
+    warning.refresh_from_db()
+    critical.refresh_from_db()
+    assert warning.acknowledged_by == platform_admin.username and warning.is_open
+    assert critical.status == Alert.Status.RESOLVED and critical.resolution == "manual"
+    assert Event.objects.get(type="alert.resolved").actor == platform_admin
+    page = client.get("/admin/telemetry/alert/", {"acknowledged": "yes"})
+    assert [a.pk for a in page.context["cl"].result_list] == [warning.pk]
+
+
+def test_rules_are_saved_through_services(client, platform_admin):
+    client.force_login(platform_admin)
+    response = client.post(
+        "/admin/telemetry/alertrule/add/",
+        {
+            "metric": "temperature",
+            "warning": "60",
+            "critical": "70",
+            "margin": "2",
+            "is_enabled": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Event.objects.get(type="alert_rule.created").actor == platform_admin
