@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "DeviceStatusEnum": "devices.models.Device.Status",
         "ReleaseStatusEnum": "releases.models.Release.Status",
         "UpdateSessionStatusEnum": "releases.models.UpdateSession.Status",
+        "TelemetryKindEnum": "telemetry.models.TelemetryReport.Kind",
     },
 }
 # The largest page a management list returns, whatever `?limit=` asks for.

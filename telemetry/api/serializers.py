@@ -3,13 +3,15 @@ a hot path) with the same rules."""
 
 from rest_framework import serializers
 
+from ..models import TelemetryReport
+
 
 class ReportInput(serializers.Serializer):
     metrics = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False)
     reportedAt = serializers.DateTimeField(required=False)  # noqa: N815
     uptime = serializers.IntegerField(min_value=0, required=False, help_text="Seconds.")
     version = serializers.CharField(max_length=100, required=False)
-    kind = serializers.ChoiceField(["telemetry", "heartbeat"], required=False)
+    kind = serializers.ChoiceField(TelemetryReport.Kind.choices, required=False)
 
 
 class TelemetryInput(ReportInput):
