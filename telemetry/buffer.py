@@ -17,7 +17,7 @@ The cache being down loses a note (logged), never the report or the request.
 import json
 import logging
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -31,8 +31,11 @@ TAKING = "relais:latest:taking"
 
 
 def _redis():
-    if isinstance(cache, RedisCache) or isinstance(getattr(cache, "_wrapped", None), RedisCache):
-        return cache._cache.get_client(write=True)
+    """The raw Redis client of the default cache, or None for another backend. (`cache` is a
+    proxy: the backend itself is `caches["default"]`.)"""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(write=True)
     return None
 
 

@@ -126,3 +126,17 @@ def test_fleet_health_counts_what_the_user_may_see(platform_admin):
     health = fleet_health(user=platform_admin, now=now)
     assert (health["online"], health["offline"], health["never"]) == (1, 1, 1)
     assert health["alerts"] == {"critical": 0, "warning": 0}
+
+
+def test_on_redis_a_report_costs_one_hset(settings):
+    from django.core.cache import caches
+
+    from telemetry import buffer
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis")
+    assert buffer._redis() is not None
+    device = DeviceFactory()
+    client = caches["default"]._cache.get_client(write=True)
+    buffer.latest_note(device.pk, {"metrics": {"cpu": 1}})
+    assert client.hexists(caches["default"].make_key(buffer.HASH), str(device.pk))
