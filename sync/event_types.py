@@ -32,6 +32,26 @@ ROLLOUT = {
     "forced": False,
 }
 
+ALERT = {
+    "alertId": 12,
+    "deviceId": "0b7e…",
+    "hardwareId": "hw-1",
+    "metric": "temperature",
+    "severity": "warning",
+    "value": 76.0,
+    "threshold": 75.0,
+    "openedAt": "2026-11-25T10:00:00Z",
+}
+ALERT_RULE = {
+    "ruleId": 4,
+    "metric": "temperature",
+    "productId": None,
+    "warning": 60.0,
+    "critical": 70.0,
+    "margin": 2.0,
+    "enabled": True,
+}
+
 EVENT_TYPES: dict[str, dict] = {
     "tenant.created": {"tenantId": "3e9f…", "slug": "acme", "isActive": True},
     "tenant.updated": {"tenantId": "3e9f…", "slug": "acme", "isActive": True, "changed": ["name"]},
@@ -52,15 +72,32 @@ EVENT_TYPES: dict[str, dict] = {
     "license.revoked": LICENSE | {"status": "revoked"},
     "license.renewed": LICENSE,
     "license.key_regenerated": LICENSE,
-    "license.expiring": LICENSE | {"expiresAt": "2026-12-31T00:00:00Z", "daysLeft": 7},
+    "license.expiring": {
+        "licenseId": "6f1c…",
+        "keyPrefix": "AB12CD34",
+        "productId": 3,
+        "expiresAt": "2026-12-31T00:00:00Z",
+        "daysLeft": 6,
+        "threshold": 7,
+    },
     "api_token.created": {"user": "ci-bot", "prefix": "rlt_a1b2c3"},
     "api_token.revoked": {"user": "ci-bot", "prefix": "rlt_a1b2c3"},
     "device.registered": DEVICE,
     "device.updated": DEVICE | {"changed": ["app_version"]},
     "device.deactivated": DEVICE | {"reason": "silent"},
     "device.token_rotated": DEVICE,
-    "device.offline": DEVICE | {"lastSeenAt": "2026-11-25T10:00:00Z"},
-    "device.online": DEVICE,
+    "device.offline": {
+        "deviceId": "0b7e…",
+        "hardwareId": "hw-1",
+        "lastSeenAt": "2026-11-25T10:00:00Z",
+        "silentSeconds": 301,
+    },
+    "device.online": {
+        "deviceId": "0b7e…",
+        "hardwareId": "hw-1",
+        "lastSeenAt": "2026-11-25T10:09:00Z",
+        "offlineSince": "2026-11-25T10:05:01Z",
+    },
     "release.created": RELEASE | {"status": "draft"},
     "release.updated": RELEASE | {"changed": ["notes"]},
     "release.published": RELEASE,
@@ -83,14 +120,13 @@ EVENT_TYPES: dict[str, dict] = {
     "rollout.halted": ROLLOUT
     | {"status": "halted", "reason": "Failure rate 12.5 % (5 of 40) over 10.0 %."},
     "rollout.completed": ROLLOUT | {"status": "completed", "percent": 100, "stage": 2},
-    "alert.opened": {
-        "alertId": 12,
-        "deviceId": "0b7e…",
-        "metric": "temperature",
-        "severity": "critical",
-        "value": 82.5,
-    },
-    "alert.resolved": {"alertId": 12, "deviceId": "0b7e…", "metric": "temperature"},
+    "alert.opened": ALERT,
+    "alert.escalated": ALERT | {"severity": "critical", "value": 81.0, "threshold": 80.0},
+    "alert.acknowledged": ALERT | {"acknowledgedBy": "ops"},
+    "alert.resolved": ALERT | {"resolvedAt": "2026-11-25T10:20:00Z", "resolution": "recovered"},
+    "alert_rule.created": ALERT_RULE,
+    "alert_rule.updated": ALERT_RULE | {"changed": ["warning"]},
+    "alert_rule.deleted": ALERT_RULE,
     "document.updated": {
         "documentId": "5b0f…",
         "name": "team",
