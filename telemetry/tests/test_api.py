@@ -334,3 +334,12 @@ def test_an_alert_opened_on_ingest_adds_queries_only_then(api_client, device):
     response = _post(api_client, URL, {"metrics": {"temperature": 82}}, device)
     assert response.status_code == 201
     assert Alert.objects.get().severity == "critical"
+
+
+def test_cybersensei_errors_speak_french(api_client):
+    response = _post(
+        api_client, CYBERSENSEI, _cybersensei("x") | {"tenantId": "42"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    body = response.json()
+    assert body["message"] == "Données invalides."
+    assert body["errors"]["tenantId"] == ["UUID attendu."]
