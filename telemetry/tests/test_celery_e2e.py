@@ -2,14 +2,18 @@
 opens the alert and records `device.offline` and `alert.opened` (the events webhooks
 deliver: sync.events.publish writes the outbox the delivery worker reads)."""
 
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from devices.tests.factories import DeviceFactory
-from devices.tests.test_celery_e2e import worker  # noqa: F401 - the fixture
+from devices.tests.test_celery_e2e import ROOT, _database_url
 from sync.models import Event
 from telemetry.models import Alert
 
@@ -17,11 +21,44 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sweep_every_second(monkeypatch):
-    monkeypatch.setenv("RELAIS_OFFLINE_SWEEP_SECONDS", "1")
+def worker(tmp_path):
+    """As devices' e2e fixture, with the sweep every second and, on Redis, the broker in the
+    test's own Redis database (the cache's: tests clear it only before and after), so no
+    other suite's worker, run at the same time on the same server, takes these tasks."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "RELAIS_VAR_DIR": str(tmp_path),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "RELAIS_OFFLINE_SWEEP_SECONDS": "1",
+    }
+    if settings.REDIS_URL:
+        env["CELERY_BROKER_URL"] = env["CELERY_RESULT_BACKEND"] = settings.REDIS_URL
+    (tmp_path / "celery" / "queue").mkdir(parents=True)
+    (tmp_path / "celery" / "processed").mkdir(parents=True)
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "--beat"),
+            *("--loglevel=INFO", "--concurrency=1", "--pool=solo"),
+            f"--schedule={tmp_path / 'beat-schedule'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process, tmp_path / "worker.log"
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
 
 
-def test_beat_and_worker_sweep_a_silent_device_offline(sweep_every_second, worker):  # noqa: F811
+def test_beat_and_worker_sweep_a_silent_device_offline(worker):
     process, log = worker
     silent = DeviceFactory(last_seen_at=timezone.now() - timedelta(hours=1))
     alive = DeviceFactory(last_seen_at=timezone.now() + timedelta(minutes=10))
