@@ -140,3 +140,17 @@ def test_on_redis_a_report_costs_one_hset(settings):
     client = caches["default"]._cache.get_client(write=True)
     buffer.latest_note(device.pk, {"metrics": {"cpu": 1}})
     assert client.hexists(caches["default"].make_key(buffer.HASH), str(device.pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asynchronous_commit_is_for_the_insert_alone(api_client):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit")
+    device = DeviceFactory()
+    assert _post(api_client, device, {"metrics": {"cpu": 1}}).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert TelemetryReport.objects.count() == 1
