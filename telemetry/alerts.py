@@ -1,5 +1,6 @@
-"""Alerts open on ingest (a value over a threshold), escalate, and resolve once the value is
-back under the threshold by the rule's margin; the offline sweep opens and resolves
+"""Alerts open when a report brings a value over a threshold (compared on ingest, written by
+the next flush), escalate, and resolve once the value is back under the threshold by the
+rule's margin; the offline sweep opens and resolves
 `offline` alerts. One open alert per device and metric (a partial unique index): a second
 opening, even from a concurrent request, is a no-op. Every change publishes its event."""
 
@@ -14,6 +15,7 @@ from devices.models import Device
 from licensing.models import Tenant
 from sync import events
 
+from .buffer import peaks
 from .models import Alert, LatestMetrics, Severity
 from .rules import Rule, rules_for
 
@@ -99,26 +101,59 @@ def _peaks(rules: dict[str, Rule], reports) -> dict[str, tuple[str, float, float
 
 
 def alerts_check(*, device: Device, reports, now) -> None:
-    """On ingest: open or escalate the device's alerts for values over a threshold. Under
-    every threshold (the usual case) this costs nothing; resolving waits for the latest
-    metrics' flush (alerts_resolve_recovered), which sees the value that counts: the last."""
-    peaks = _peaks(rules_for(tenant_id=device.tenant_id, product_id=device.product_id), reports)
-    if not peaks:
-        return
+    """On ingest: compare every report with the device's rules (in memory) and note the
+    values over a threshold in the cache, for the flush to open or escalate alerts. Under
+    every threshold (the usual case) this costs nothing; over one, one cache write; never a
+    query, nor an event whose webhook would be queued from the node's request."""
+    found = _peaks(rules_for(tenant_id=device.tenant_id, product_id=device.product_id), reports)
+    if found:
+        peaks.note(
+            {
+                f"{device.pk}:{metric}:{severity}": [value, threshold, now]
+                for metric, (severity, value, threshold) in found.items()
+            }
+        )
+
+
+def alerts_raise_noted(*, now=None) -> int:
+    """Beat (with the latest metrics' flush): open or escalate alerts for the values noted
+    over a threshold since the last run. One query for the devices, one per device for its
+    open alerts, writes only where something changes."""
+    now = now or timezone.now()
+    noted = peaks.take()
+    by_device: dict[str, dict] = {}
+    for key, (value, threshold, _seen) in noted.items():
+        device_id, metric, severity = key.rsplit(":", 2)
+        worst = by_device.setdefault(device_id, {}).get(metric)
+        if worst is None or RANK[severity] > RANK[worst[0]]:
+            by_device[device_id][metric] = (severity, value, threshold)
+    devices = Device.objects.filter(pk__in=list(by_device), status=Device.Status.ACTIVE)
+    changed = sum(alerts_apply(device=d, peaks=by_device[str(d.pk)], now=now) for d in devices)
+    peaks.done()
+    return changed
+
+
+def alerts_apply(*, device: Device, peaks: dict, now) -> int:
+    """Open or escalate the device's alerts for `peaks` (metric → (severity, value,
+    threshold)); an alert keeps its highest severity."""
     opened = {
         a.metric: a
         for a in Alert.objects.filter(device=device, status=Alert.Status.OPEN, metric__in=peaks)
     }
+    changed = 0
     for metric, (severity, value, threshold) in peaks.items():
         alert = opened.get(metric)
         if alert is None:
-            alert_open(
-                device=device,
-                metric=metric,
-                severity=severity,
-                value=value,
-                threshold=threshold,
-                now=now,
+            changed += (
+                alert_open(
+                    device=device,
+                    metric=metric,
+                    severity=severity,
+                    value=value,
+                    threshold=threshold,
+                    now=now,
+                )
+                is not None
             )
         elif RANK[severity] > RANK[alert.severity]:
             with transaction.atomic():
@@ -128,6 +163,8 @@ def alerts_check(*, device: Device, reports, now) -> None:
                 if escalated:
                     alert.severity, alert.value, alert.threshold = severity, value, threshold
                     _publish("alert.escalated", alert, escalatedAt=now)
+                    changed += 1
+    return changed
 
 
 def alerts_resolve_recovered(*, device_ids=None, now=None) -> int:

@@ -1,15 +1,16 @@
-"""Latest metrics per device, gathered in the cache and written by one beat task.
+"""What node routes note for beat to write: each device's latest report, and values over an
+alert threshold. Both are gathered in the cache and written in bulk by
+`latest_metrics_flush` (beat, every RELAIS_TELEMETRY_FLUSH_SECONDS), the same design as
+device contacts: a request never UPDATEs a row per report, nor opens an alert (which
+publishes an event whose webhook would be queued on the broker from the request).
 
-A report's row is inserted at once (in the same statement as the rest of its batch), but a
-device's *latest* metrics would cost an UPDATE per report; instead each report notes them in
-the cache and `latest_metrics_flush` (beat, every RELAIS_TELEMETRY_FLUSH_SECONDS) upserts
-what was noted in bulk, the same design as device contacts (devices/contacts.py):
-
-- Redis: one hash, field = device id, value = the latest report as JSON: one HSET per
-  report. The flush RENAMEs the hash away (atomic), reads, writes, deletes it.
-- another cache (the embedded file cache): the value under a per-device key, and the first
-  note since the last flush also takes a sequence number (ADD, INCR, SET) so the flush
-  finds the devices to write.
+- Redis: one hash per buffer, field → JSON; a note is one HSET (several fields at once for
+  peaks). The flush RENAMEs the hash away (atomic: what is noted meanwhile goes to a fresh
+  hash), reads it, writes, and deletes it; a flush that dies half-way leaves the renamed
+  hash for the next one.
+- another cache (the embedded file cache): the value under its own key, and the first note
+  of a field since the last flush takes a sequence number (ADD, INCR, SET) so the flush
+  finds it.
 
 The cache being down loses a note (logged), never the report or the request.
 """
@@ -23,12 +24,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 logger = logging.getLogger(__name__)
 
-HASH = "relais:latest"
-FLUSHING = "relais:latest:flushing"
-SEQ = "relais:latest:seq"
-DONE = "relais:latest:done"
-TAKING = "relais:latest:taking"
-
 
 def _redis():
     """The raw Redis client of the default cache, or None for another backend. (`cache` is a
@@ -39,54 +34,72 @@ def _redis():
     return None
 
 
-def latest_note(device_id, value: dict) -> None:
-    """Note `value` (JSON types) as the device's latest report. Never raises."""
-    try:
-        client = _redis()
-        encoded = json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":"))
-        if client is not None:
-            client.hset(cache.make_key(HASH), str(device_id), encoded)
-            return
-        cache.set(f"relais:latest:{device_id}", encoded, timeout=None)
-        if cache.add(f"relais:latest:dirty:{device_id}", 1, timeout=None):
-            cache.add(SEQ, 0, timeout=None)
-            cache.set(f"relais:latest:item:{cache.incr(SEQ)}", str(device_id), timeout=None)
-    except Exception:  # noqa: BLE001 - a cache outage must not fail the node's request
-        logger.warning(
-            "latest metrics of %s not noted: cache unavailable", device_id, exc_info=True
+class Buffer:
+    def __init__(self, name: str):
+        self.name = name
+        self.hash = f"relais:{name}"
+        self.flushing = f"relais:{name}:flushing"
+        self.seq, self.done_key, self.taking = (
+            f"relais:{name}:{k}" for k in ("seq", "done", "taking")
         )
 
+    def note(self, values: dict[str, dict]) -> None:
+        """Note field → value (JSON types). Never raises."""
+        try:
+            encoded = {
+                str(k): json.dumps(v, cls=DjangoJSONEncoder, separators=(",", ":"))
+                for k, v in values.items()
+            }
+            client = _redis()
+            if client is not None:
+                client.hset(cache.make_key(self.hash), mapping=encoded)
+                return
+            for field, value in encoded.items():
+                cache.set(f"{self.hash}:{field}", value, timeout=None)
+                if cache.add(f"{self.hash}:dirty:{field}", 1, timeout=None):
+                    cache.add(self.seq, 0, timeout=None)
+                    cache.set(f"{self.hash}:item:{cache.incr(self.seq)}", field, timeout=None)
+        except Exception:  # noqa: BLE001 - a cache outage must not fail the node's request
+            logger.warning("%s not noted: cache unavailable", self.name, exc_info=True)
 
-def latest_take() -> dict[str, dict]:
-    """Device id → latest report noted since the last flush."""
-    client = _redis()
-    if client is not None:
-        source, target = cache.make_key(HASH), cache.make_key(FLUSHING)
-        if client.exists(source) and not client.exists(target):
-            client.rename(source, target)
-        return {k.decode(): json.loads(v) for k, v in client.hgetall(target).items()}
-    last, done = cache.get(SEQ, 0), cache.get(DONE, 0)
-    items = [f"relais:latest:item:{n}" for n in range(done + 1, last + 1)]
-    found: dict[str, dict] = {}
-    for start in range(0, len(items), 1000):
-        ids = list(cache.get_many(items[start : start + 1000]).values())
-        # Clear the marks before reading: a report noted from now on takes a new number.
-        cache.delete_many([f"relais:latest:dirty:{i}" for i in ids])
-        values = cache.get_many([f"relais:latest:{i}" for i in ids])
-        found.update({key.rsplit(":", 1)[1]: json.loads(v) for key, v in values.items()})
-    cache.set(TAKING, last, timeout=None)
-    return found
+    def take(self) -> dict[str, dict]:
+        """Field → value noted since the last flush."""
+        client = _redis()
+        if client is not None:
+            source, target = cache.make_key(self.hash), cache.make_key(self.flushing)
+            if client.exists(source) and not client.exists(target):
+                client.rename(source, target)
+            return {k.decode(): json.loads(v) for k, v in client.hgetall(target).items()}
+        last, done = cache.get(self.seq, 0), cache.get(self.done_key, 0)
+        items = [f"{self.hash}:item:{n}" for n in range(done + 1, last + 1)]
+        found: dict[str, dict] = {}
+        for start in range(0, len(items), 1000):
+            fields = list(cache.get_many(items[start : start + 1000]).values())
+            # Clear the marks before reading: a note from now on takes a new number.
+            cache.delete_many([f"{self.hash}:dirty:{f}" for f in fields])
+            values = cache.get_many([f"{self.hash}:{f}" for f in fields])
+            prefix = len(self.hash) + 1
+            found.update({key[prefix:]: json.loads(v) for key, v in values.items()})
+        cache.set(self.taking, last, timeout=None)
+        return found
+
+    def done(self) -> None:
+        """What was taken is in the database: forget it."""
+        client = _redis()
+        if client is not None:
+            client.delete(cache.make_key(self.flushing))
+            return
+        last = cache.get(self.taking)
+        if last is None:
+            return
+        done = cache.get(self.done_key, 0)
+        cache.delete_many([f"{self.hash}:item:{n}" for n in range(done + 1, last + 1)])
+        cache.set(self.done_key, last, timeout=None)
 
 
-def latest_done() -> None:
-    """The taken values are in the database: forget them."""
-    client = _redis()
-    if client is not None:
-        client.delete(cache.make_key(FLUSHING))
-        return
-    last = cache.get(TAKING)
-    if last is None:
-        return
-    done = cache.get(DONE, 0)
-    cache.delete_many([f"relais:latest:item:{n}" for n in range(done + 1, last + 1)])
-    cache.set(DONE, last, timeout=None)
+latest = Buffer("latest")  # device id → its latest report
+peaks = Buffer("peaks")  # "device:metric:severity" → a value over that threshold
+
+
+def latest_note(device_id, value: dict) -> None:
+    latest.note({str(device_id): value})

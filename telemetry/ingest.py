@@ -3,8 +3,8 @@ CyberSensei telemetry, NEOPRO heartbeats over HTTP and, later, Socket.IO).
 
 Budget: one INSERT for one report or a whole batch (a batch is one statement: all of it is
 stored or none). No UPDATE per report: contact and latest metrics go through the cache
-(devices.services.device_seen, buffer.latest_note); alerts read the database only when a
-value is over a threshold (alerts.alerts_check). Nothing here talks to the broker."""
+(devices.services.device_seen, buffer.latest_note), and so do values over an alert threshold
+(alerts.alerts_check): beat opens the alerts. Nothing here talks to the broker."""
 
 import json
 import logging

@@ -11,8 +11,8 @@ from django.utils.dateparse import parse_datetime
 
 from devices.models import Device
 
-from .alerts import alerts_resolve_recovered
-from .buffer import latest_done, latest_take
+from .alerts import alerts_raise_noted, alerts_resolve_recovered
+from .buffer import latest
 from .models import LatestMetrics, RollupCursor, TelemetryReport, TelemetryRollup
 
 ROLLUP_LAG = timedelta(seconds=60)  # reports committing this late after their time: missed
@@ -21,11 +21,13 @@ PRUNE_SECONDS = 120  # time budget of one retention run
 
 
 def latest_metrics_flush(*, now=None) -> int:
-    """Upsert the latest metrics noted in the cache (see buffer.py): one statement per
-    1,000 devices, whatever their reports; then resolve the alerts they recovered from."""
-    taken = latest_take()
+    """Open or escalate the alerts noted on ingest; upsert the latest metrics noted in the
+    cache (see buffer.py): one statement per 1,000 devices, whatever their reports; then
+    resolve the alerts they recovered from."""
+    alerts_raise_noted(now=now)
+    taken = latest.take()
     if not taken:
-        latest_done()
+        latest.done()
         return 0
     written = 0
     ids = list(taken)
@@ -52,7 +54,7 @@ def latest_metrics_flush(*, now=None) -> int:
             update_fields=["received_at", "reported_at", "uptime", "version", "metrics"],
         )
         written += len(rows)
-    latest_done()
+    latest.done()
     alerts_resolve_recovered(device_ids=ids, now=now)
     return written
 

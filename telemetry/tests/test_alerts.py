@@ -11,7 +11,7 @@ from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from sync.models import Event
 from telemetry import services
-from telemetry.alerts import alerts_check, devices_offline_sweep
+from telemetry.alerts import alerts_apply, devices_offline_sweep
 from telemetry.expiry import licenses_expiry_warn
 from telemetry.maintenance import latest_metrics_flush
 from telemetry.models import Alert, AlertRule
@@ -90,8 +90,7 @@ def test_a_missing_value_neither_opens_nor_resolves():
 
 def test_one_open_alert_even_when_two_reports_race():
     device = DeviceFactory()
-    reports = [Report(metrics={"memory": 95})]
-    alerts_check(device=device, reports=reports, now=timezone.now())
+    alerts_apply(device=device, peaks={"memory": ("warning", 95, 90)}, now=timezone.now())
     # The second request read no open alert before the first committed its own:
     from telemetry.alerts import alert_open
 
@@ -258,3 +257,22 @@ def test_a_license_found_late_gets_only_the_nearest_warning_and_renewal_restarts
     assert licenses_expiry_warn(now=now) == 1
     LicenseFactory(expires_at=now + timedelta(days=5), status="revoked")
     assert licenses_expiry_warn(now=now) == 0
+
+
+def test_a_spike_between_two_flushes_opens_at_its_worst_then_resolves():
+    from telemetry.ingest import reports_record
+
+    device = DeviceFactory()
+    for value in (77, 83, 60):  # warning, critical, back to normal: no flush in between
+        reports_record(
+            tenant_id=device.tenant_id,
+            device=device,
+            reports=[Report(metrics={"temperature": value})],
+            received_at=timezone.now(),
+        )
+    assert not Alert.objects.exists()
+    latest_metrics_flush()
+    alert = Alert.objects.get()
+    assert alert.severity == "critical" and _events("alert.opened")[0].payload["value"] == 83
+    assert not alert.is_open and alert.resolution == "recovered" and alert.value == 60
+    assert [len(_events(t)) for t in ("alert.opened", "alert.resolved")] == [1, 1]

@@ -329,10 +329,17 @@ def test_a_report_lands_in_the_devices_own_tenant(api_client):
     assert TelemetryReport.objects.get().tenant_id == ours.tenant_id != theirs.tenant_id
 
 
-def test_an_alert_opened_on_ingest_adds_queries_only_then(api_client, device):
+def test_a_value_over_a_threshold_costs_the_request_no_query(
+    api_client, device, django_assert_max_num_queries
+):
+    from telemetry.maintenance import latest_metrics_flush
+
     _warm(device)
-    response = _post(api_client, URL, {"metrics": {"temperature": 82}}, device)
+    with django_assert_max_num_queries(2):
+        response = _post(api_client, URL, {"metrics": {"temperature": 82}}, device)
     assert response.status_code == 201
+    assert not Alert.objects.exists()  # noted for beat, which opens it
+    latest_metrics_flush()
     assert Alert.objects.get().severity == "critical"
 
 

@@ -139,7 +139,7 @@ def test_on_redis_a_report_costs_one_hset(settings):
     device = DeviceFactory()
     client = caches["default"]._cache.get_client(write=True)
     buffer.latest_note(device.pk, {"metrics": {"cpu": 1}})
-    assert client.hexists(caches["default"].make_key(buffer.HASH), str(device.pk))
+    assert client.hexists(caches["default"].make_key(buffer.latest.hash), str(device.pk))
 
 
 @pytest.mark.django_db(transaction=True)
