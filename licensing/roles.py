@@ -24,4 +24,12 @@ TENANT_STAFF_PERMISSIONS = [
     "sync.add_syncdocument",
     "sync.change_syncdocument",
     "sync.view_syncdocumentrevision",
+    # Telemetry: their fleet's reports and alerts (acknowledge, resolve), their own rules.
+    "telemetry.view_telemetryreport",
+    "telemetry.view_alert",
+    "telemetry.change_alert",
+    "telemetry.view_alertrule",
+    "telemetry.add_alertrule",
+    "telemetry.change_alertrule",
+    "telemetry.delete_alertrule",
 ]

@@ -78,3 +78,20 @@ def test_rules_are_saved_through_services(client, platform_admin):
     )
     assert response.status_code == 302
     assert Event.objects.get(type="alert_rule.created").actor == platform_admin
+
+
+def test_tenant_staff_see_and_act_on_their_fleets_alerts(client):
+    from licensing.tests.factories import TenantFactory, UserFactory
+
+    tenant = TenantFactory()
+    ours = alert_of(tenant)
+    theirs = alert_of(TenantFactory())
+    client.force_login(UserFactory(tenant=tenant))  # the tenant staff role, nothing more
+    page = client.get("/admin/telemetry/alert/")
+    assert page.status_code == 200
+    assert [a.pk for a in page.context["cl"].result_list] == [ours.pk]
+    assert page.context["fleet_health"]["alerts"]["warning"] == 1  # theirs not counted
+    client.post("/admin/telemetry/alert/", {"action": "resolve", "_selected_action": [ours.pk]})
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert not ours.is_open and theirs.is_open
