@@ -123,7 +123,8 @@ def alerts_raise_noted(*, now=None) -> int:
     noted = peaks.take()
     by_device: dict[str, dict] = {}
     for key, (value, threshold, _seen) in noted.items():
-        device_id, metric, severity = key.rsplit(":", 2)
+        device_id, rest = key.split(":", 1)  # a metric's name may hold ":" too
+        metric, severity = rest.rsplit(":", 1)
         worst = by_device.setdefault(device_id, {}).get(metric)
         if worst is None or RANK[severity] > RANK[worst[0]]:
             by_device[device_id][metric] = (severity, value, threshold)

@@ -17,6 +17,7 @@ The cache being down loses a note (logged), never the report or the request.
 
 import json
 import logging
+from urllib.parse import quote
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -55,12 +56,16 @@ class Buffer:
                 client.hset(cache.make_key(self.hash), mapping=encoded)
                 return
             for field, value in encoded.items():
-                cache.set(f"{self.hash}:{field}", value, timeout=None)
-                if cache.add(f"{self.hash}:dirty:{field}", 1, timeout=None):
+                cache.set(self._key(field), value, timeout=None)
+                if cache.add(self._key(field, "dirty"), 1, timeout=None):
                     cache.add(self.seq, 0, timeout=None)
                     cache.set(f"{self.hash}:item:{cache.incr(self.seq)}", field, timeout=None)
         except Exception:  # noqa: BLE001 - a cache outage must not fail the node's request
             logger.warning("%s not noted: cache unavailable", self.name, exc_info=True)
+
+    def _key(self, field: str, kind: str = "value") -> str:
+        # Metric names may hold spaces: keys stay safe for every cache backend.
+        return f"{self.hash}:{kind}:{quote(field, safe=':-')}"
 
     def take(self) -> dict[str, dict]:
         """Field → value noted since the last flush."""
@@ -76,10 +81,10 @@ class Buffer:
         for start in range(0, len(items), 1000):
             fields = list(cache.get_many(items[start : start + 1000]).values())
             # Clear the marks before reading: a note from now on takes a new number.
-            cache.delete_many([f"{self.hash}:dirty:{f}" for f in fields])
-            values = cache.get_many([f"{self.hash}:{f}" for f in fields])
-            prefix = len(self.hash) + 1
-            found.update({key[prefix:]: json.loads(v) for key, v in values.items()})
+            cache.delete_many([self._key(f, "dirty") for f in fields])
+            keys = {self._key(f): f for f in fields}
+            values = cache.get_many(list(keys))
+            found.update({keys[key]: json.loads(v) for key, v in values.items()})
         cache.set(self.taking, last, timeout=None)
         return found
 

@@ -81,6 +81,13 @@ def test_open_once_escalate_then_resolve_only_under_the_margin():
     assert Alert.objects.filter(status="open").count() == 1 and Alert.objects.count() == 2
 
 
+def test_any_metric_name_a_rule_names():
+    device = DeviceFactory()
+    AlertRule.objects.create(metric="gpu:0 temp", warning=70)
+    _report(device, **{"gpu:0 temp": 71})
+    assert Alert.objects.get().metric == "gpu:0 temp"
+
+
 def test_a_missing_value_neither_opens_nor_resolves():
     device = DeviceFactory()
     _report(device, disk=96)
