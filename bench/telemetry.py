@@ -194,7 +194,8 @@ def main():
         from telemetry.models import TelemetryReport
 
         cache.clear()
-        _product, tokens = seed(args.devices, 0, args.sample)
+        _product, _key, credentials = seed(args.devices, 0, args.sample, "device-token")
+        tokens = [token for token, _hardware_id in credentials]
         specs = bodies(args.batch)
         queries = count_queries(tokens[0], specs)
         connections.close_all()
