@@ -22,6 +22,10 @@ SERVICE_MODULES = {
     "sync/webhooks.py",  # webhook endpoints and deliveries
     "sync/document_services.py",  # synced documents
     "devices/contacts.py",  # device contacts, flushed in bulk (its deletes are Redis')
+    "telemetry/ingest.py",  # the reports' INSERT (nodes)
+    "telemetry/alerts.py",  # alerts opened, escalated, resolved (beat)
+    "telemetry/maintenance.py",  # latest metrics' flush, rollups, retention (beat)
+    "telemetry/expiry.py",  # license expiry notices (beat)
 }
 NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")
 
