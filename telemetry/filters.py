@@ -1,5 +1,6 @@
 import django_filters
 
+from core.api.filters import StrictBooleanFilter
 from core.tenancy import TenantScopedFilterSet
 
 from .models import Alert, AlertRule, TelemetryReport
@@ -8,7 +9,7 @@ from .models import Alert, AlertRule, TelemetryReport
 class AlertFilter(TenantScopedFilterSet):
     opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lte")
-    acknowledged = django_filters.BooleanFilter(
+    acknowledged = StrictBooleanFilter(
         field_name="acknowledged_at", lookup_expr="isnull", exclude=True
     )
 

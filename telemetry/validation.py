@@ -196,7 +196,7 @@ def _canonical(errors: Errors, path: tuple, data, now) -> Report | None:
         return None
     _unknown(errors, path, data, REPORT_FIELDS | ({"hardwareId"} if not path else set()))
     kind = data.get("kind", "telemetry")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         errors.add((*path, "kind"), "VALIDATION_ERROR", _("Expected telemetry or heartbeat."))
     uptime = data.get("uptime")
     return Report(

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 
@@ -59,6 +59,11 @@ class AlertRuleCreateInput(serializers.ModelSerializer):
         model = AlertRule
         fields = ["tenant", "product", "metric", "warning", "critical", "margin", "is_enabled"]
         validators = []  # the service's full_clean() checks the constraints
+
+    def to_internal_value(self, data):
+        if hasattr(data, "get") and data.get("tenant") == "":  # null means every tenant
+            raise serializers.ValidationError({"tenant": ["A tenant id, or null."]})
+        return super().to_internal_value(data)
 
 
 class AlertRuleUpdateInput(serializers.ModelSerializer):
@@ -124,6 +129,14 @@ class NewestFirst(CursorPagination):
     ordering = "-id"  # no COUNT(*) over millions of rows
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: TelemetryReportSerializer(many=True),
+            404: OpenApiResponse(description="Invalid cursor."),
+        }
+    )
+)
 class TelemetryReportViewSet(ManagementViewSet):
     queryset = TelemetryReport.objects.all()
     serializer_class = TelemetryReportSerializer

@@ -350,3 +350,8 @@ def test_cybersensei_errors_speak_french(api_client):
     body = response.json()
     assert body["message"] == "Données invalides."
     assert body["errors"]["tenantId"] == ["UUID attendu."]
+
+
+def test_a_kind_of_the_wrong_type_is_a_400(api_client, device):
+    response = _post(api_client, URL, {"reports": [{"metrics": {}, "kind": {}}]}, device)
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
