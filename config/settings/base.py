@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from core.storage import s3_transfer_config
 
@@ -310,6 +311,28 @@ RELAIS_CONTACTS_PUSH_SECONDS = env.float("RELAIS_CONTACTS_PUSH_SECONDS", default
 # "holdMinutes" minute lasts (60 s; the end-to-end tests shorten it).
 RELAIS_ROLLOUT_TICK_SECONDS = env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0)
 RELAIS_ROLLOUT_HOLD_UNIT_SECONDS = env.float("RELAIS_ROLLOUT_HOLD_UNIT_SECONDS", default=60.0)
+
+# --- Signing (Ed25519): update manifests and offline license files ----------------------
+RELAIS_SIGNING = env.bool("RELAIS_SIGNING", default=True)
+# The private key: PEM (PKCS#8) or base64 of the raw 32 bytes, in the environment or a file.
+RELAIS_SIGNING_KEY = env.str("RELAIS_SIGNING_KEY", default="")
+RELAIS_SIGNING_KEY_FILE = env.str("RELAIS_SIGNING_KEY_FILE", default="")
+# Only the embedded default (dev, test) writes a new key to RELAIS_SIGNING_KEY_FILE.
+RELAIS_SIGNING_KEY_GENERATE = False
+# Published as the current key's notBefore (ISO 8601), e.g. the day it was introduced.
+RELAIS_SIGNING_KEY_NOT_BEFORE = env.str("RELAIS_SIGNING_KEY_NOT_BEFORE", default="")
+# Earlier public keys still published during a rotation's overlap: `<x>@<notAfter>` each
+# (comma-separated here, one per line in the file).
+RELAIS_SIGNING_PREVIOUS_KEYS = env.list("RELAIS_SIGNING_PREVIOUS_KEYS", default=[])
+RELAIS_SIGNING_PREVIOUS_KEYS_FILE = env.str("RELAIS_SIGNING_PREVIOUS_KEYS_FILE", default="")
+# Lifetime of a signed update manifest, seconds (freeze protection: a client refuses an
+# older one). A catalogue is served at most RELAIS_CATALOGUE_CACHE_SECONDS after it was
+# built and signed, so a manifest always reaches a client with most of its life left.
+RELAIS_MANIFEST_TTL = env.int("RELAIS_MANIFEST_TTL", default=24 * 3600)
+if RELAIS_MANIFEST_TTL < 2 * RELAIS_CATALOGUE_CACHE_SECONDS:
+    raise ImproperlyConfigured(
+        "RELAIS_MANIFEST_TTL must be at least twice RELAIS_CATALOGUE_CACHE_SECONDS."
+    )
 
 # Webhooks: targets on private, loopback or link-local addresses are refused unless this
 # is on (on-premise installs whose receivers live on the LAN).

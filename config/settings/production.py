@@ -2,6 +2,13 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.signatures import (
+    SigningKeyError,
+    previous_keys_parse,
+    private_key_load,
+    private_key_text,
+)
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -23,6 +30,16 @@ SECRET_KEY = _secret("DJANGO_SECRET_KEY")
 RELAIS_KEY_PEPPER = _secret("RELAIS_KEY_PEPPER")
 if len(RELAIS_KEY_PEPPER) < 16:
     raise ImproperlyConfigured("RELAIS_KEY_PEPPER must be at least 16 characters long.")
+
+# Signing is on unless turned off explicitly; then a readable Ed25519 key is required.
+if RELAIS_SIGNING:  # noqa: F405
+    try:
+        private_key_load(
+            private_key_text(key=RELAIS_SIGNING_KEY, key_file=RELAIS_SIGNING_KEY_FILE)  # noqa: F405
+        )
+        previous_keys_parse(RELAIS_SIGNING_PREVIOUS_KEYS)  # noqa: F405
+    except SigningKeyError as exc:
+        raise ImproperlyConfigured(f"Signing key: {exc} (or set RELAIS_SIGNING=false).") from exc
 
 # Trust X-Forwarded-Proto only when a proxy that sets it stands in front of gunicorn.
 if env.bool("DJANGO_BEHIND_PROXY", default=False):

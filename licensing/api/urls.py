@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from core.api.health import HealthView
+from core.api.keys import KeysView, KeyView
 
 from .manage import LicenseViewSet, PolicyViewSet, ProductViewSet, TenantViewSet
 from .views import CyberSenseiLicenseValidateView, LicenseValidateView
@@ -16,6 +17,8 @@ manage_router.register("licenses", LicenseViewSet)
 node_urlpatterns = [
     path("licenses/validate", LicenseValidateView.as_view(), name="license-validate"),
     path("health", HealthView.as_view(), name="health"),
+    path("keys", KeysView.as_view(), name="signing-keys"),
+    path("keys/<str:kid>", KeyView.as_view(), name="signing-key"),
 ]
 
 # At the site root, as the CyberSensei nodes call them.

@@ -1,5 +1,6 @@
 """Production refuses to start without its secrets."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -13,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _start(env_extra):
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DJANGO_SECRET_KEY", "RELAIS_KEY_PEPPER")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SECRET_KEY", "RELAIS_KEY_PEPPER") and not k.startswith("RELAIS_SIGN")
     }
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_extra})
     return subprocess.run(
@@ -42,8 +45,49 @@ def test_production_refuses_a_short_pepper():
     assert result.returncode != 0 and "at least 16" in result.stderr
 
 
+SECRETS = {"DJANGO_SECRET_KEY": "x" * 50, "RELAIS_KEY_PEPPER": "p" * 32}
+SEED = base64.b64encode(bytes(range(32))).decode()
+
+
 def test_production_starts_with_its_secrets():
-    result = _start({"DJANGO_SECRET_KEY": "x" * 50, "RELAIS_KEY_PEPPER": "p" * 32})
+    result = _start({**SECRETS, "RELAIS_SIGNING_KEY": SEED})
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_a_signing_key():
+    result = _start(SECRETS)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "RELAIS_SIGNING_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env_extra",
+    [
+        {"RELAIS_SIGNING_KEY": "bm90IGEga2V5"},  # base64 of 9 bytes
+        {"RELAIS_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"},
+        {"RELAIS_SIGNING_KEY_FILE": "/nonexistent/relais-signing.pem"},
+        {"RELAIS_SIGNING_KEY": SEED, "RELAIS_SIGNING_PREVIOUS_KEYS": "abc@2026-01-01"},
+    ],
+    ids=["short", "bad-pem", "missing-file", "bad-previous-key"],
+)
+def test_production_refuses_an_unusable_signing_key(env_extra):
+    result = _start({**SECRETS, **env_extra})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "Signing key" in result.stderr
+
+
+def test_production_reads_the_signing_key_from_a_pem_file(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from core.signatures import private_key_pem
+
+    path = tmp_path / "signing.pem"
+    path.write_text(private_key_pem(Ed25519PrivateKey.generate()))
+    assert _start({**SECRETS, "RELAIS_SIGNING_KEY_FILE": str(path)}).returncode == 0
+
+
+def test_production_starts_without_a_key_when_signing_is_off():
+    result = _start({**SECRETS, "RELAIS_SIGNING": "false"})
     assert result.returncode == 0, result.stderr
 
 
