@@ -25,6 +25,10 @@ def default_allowed_commands():
     return list(DEFAULT_ALLOWED_COMMANDS)
 
 
+def default_offline_validity():
+    return timedelta(days=30)
+
+
 class Tenant(models.Model):
     # Random, never sequential: the CyberSensei dialect hands it out as `tenantId`.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -75,6 +79,10 @@ class Product(models.Model):
     allowed_commands = models.JSONField(default=default_allowed_commands, blank=True)
     # Retired products take no new policy, license or release; the rest keeps working.
     is_active = models.BooleanField(default=True)
+    # The `serial` of signed update manifests: raised in the transaction of every change to
+    # the product's releases and artifacts (releases.services), never lowered, so a client
+    # can refuse a manifest older than one it has seen (rollback protection).
+    manifest_serial = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     tenancy_platform_shared = True
@@ -108,6 +116,10 @@ class Policy(models.Model):
         null=True, blank=True, help_text=_("Updates offered this long after issue. Empty: always.")
     )
     entitlements = models.JSONField(default=list, blank=True)
+    offline_validity = models.DurationField(
+        default=default_offline_validity,
+        help_text=_("How long an offline license file stays valid (never past the license)."),
+    )
     # A deactivated policy issues no new license; issued ones keep working.
     is_active = models.BooleanField(default=True)
 

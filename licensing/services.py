@@ -112,6 +112,14 @@ def product_update(*, product: Product, actor=None, **changes) -> Product:
     return product
 
 
+def product_manifest_serial_bump(*, product_id) -> None:
+    """Raise the serial of the product's signed update manifests, in the caller's
+    transaction (releases.services calls it with every release or artifact change). One
+    UPDATE: concurrent changes each get their own increment. No event of its own: the
+    change that caused it records one."""
+    Product.objects.filter(pk=product_id).update(manifest_serial=F("manifest_serial") + 1)
+
+
 def product_deactivate(*, product: Product, actor=None) -> Product:
     """Retire a product: no new policy, license or release; what exists keeps working."""
     return _set_active(
@@ -152,6 +160,7 @@ POLICY_FIELDS = {
     "grace_period",
     "maintenance_duration",
     "entitlements",
+    "offline_validity",
 }
 
 

@@ -9,19 +9,27 @@ A TTL bounds the rest.
 Each worker process also keeps the lists it used, with their generation: a check then
 reads the small generation number from the shared cache and, when it has not moved,
 nothing else (no large GET, no unpickling per request).
+
+Each artifact carries its signed update manifests (releases.manifests), made here, once per
+build. A catalogue is served, from the shared cache or a worker's memo, only while it is
+younger than RELAIS_CATALOGUE_CACHE_SECONDS, and manifests expire RELAIS_MANIFEST_TTL
+(at least twice that) after the build: no manifest is ever served expired.
 """
 
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import semver
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from core.signatures import signing_enabled
+
 from .cohorts import RolloutState
+from .manifests import SignedManifest, manifests_sign
 from .models import Artifact, Release
 from .versions import parse_version
 
@@ -34,6 +42,9 @@ class CatalogueArtifact:
     size: int
     sha256: str
     sha512: str
+    vendor_signature: str = ""
+    # (not mandatory, mandatory); empty when signing is off.
+    manifests: tuple[SignedManifest, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,14 +80,17 @@ class Catalogue(list):
     per audience, filled as audiences come; the publication times in order, to place a
     maintenance end; the tenants some release is restricted to."""
 
-    def __init__(self, releases=()):
+    def __init__(self, releases=(), built_at: float | None = None):
         super().__init__(releases)
+        # When it was read and its manifests signed (epoch seconds): bounds how long it
+        # is served (see _fresh).
+        self.built_at = time.time() if built_at is None else built_at
         self.shelves: dict = {}
         self.published = sorted(r.published_at for r in self)
         self.restricted = {r.tenant_id for r in self if r.tenant_id}
 
     def __reduce__(self):  # cached as the plain list; the derived parts are rebuilt
-        return (Catalogue, (list(self),))
+        return (Catalogue, (list(self), self.built_at))
 
 
 def _generation_key(product_id) -> str:
@@ -87,20 +101,30 @@ def _key(product_id, generation) -> str:
     return f"relais:catalogue:{product_id}:{generation}"
 
 
+def _fresh(found) -> bool:
+    """Younger than RELAIS_CATALOGUE_CACHE_SECONDS since it was built (and signed)."""
+    age = time.time() - getattr(found, "built_at", 0)
+    return age < settings.RELAIS_CATALOGUE_CACHE_SECONDS
+
+
 def catalogue_build(product_id) -> Catalogue:
+    built_at = time.time()
+    expires_at = datetime.fromtimestamp(built_at + settings.RELAIS_MANIFEST_TTL, UTC)
+    signing = signing_enabled()
     rows = (
         Artifact.objects.filter(
             release__product_id=product_id, release__status=Release.Status.PUBLISHED
         )
-        # The release's rollout comes by a join: still one query.
-        .select_related("release", "release__current_rollout")
+        # The release's rollout and product come by joins: still one query.
+        .select_related("release", "release__current_rollout", "release__product")
         .only(
-            *("id", "platform", "filename", "size", "sha256", "sha512"),
+            *("id", "platform", "filename", "size", "sha256", "sha512", "signature"),
             *("release__id", "release__version", "release__channel", "release__notes"),
             *("release__is_mandatory", "release__published_at", "release__tenant_id"),
             *("release__current_rollout__status", "release__current_rollout__percent"),
             *("release__current_rollout__forced", "release__current_rollout__target_tenant_ids"),
             "release__current_rollout__target_device_ids",
+            *("release__product__slug", "release__product__manifest_serial"),
         )
     )
     releases: dict = {}
@@ -120,6 +144,21 @@ def catalogue_build(product_id) -> Catalogue:
                 rollout=rollout_state(r.current_rollout),
             ),
         )
+        manifests = ()
+        if signing:
+            manifests = manifests_sign(
+                product=r.product.slug,
+                serial=r.product.manifest_serial,
+                expires_at=expires_at,
+                version=r.version,
+                tenant_id=entry.tenant_id,
+                artifact_id=str(artifact.pk),
+                platform=artifact.platform,
+                size=artifact.size,
+                sha256=artifact.sha256,
+                sha512=artifact.sha512,
+                vendor_signature=artifact.signature,
+            )
         entry.artifacts[artifact.platform] = CatalogueArtifact(
             id=str(artifact.pk),
             platform=artifact.platform,
@@ -127,8 +166,11 @@ def catalogue_build(product_id) -> Catalogue:
             size=artifact.size,
             sha256=artifact.sha256,
             sha512=artifact.sha512,
+            vendor_signature=artifact.signature,
+            manifests=manifests,
         )
-    return Catalogue(sorted(releases.values(), key=lambda r: r.semver, reverse=True))
+    newest_first = sorted(releases.values(), key=lambda r: r.semver, reverse=True)
+    return Catalogue(newest_first, built_at=built_at)
 
 
 logger = logging.getLogger(__name__)
@@ -148,22 +190,23 @@ def catalogue_for_product(product_id) -> Catalogue:
     ttl = settings.RELAIS_CATALOGUE_CACHE_SECONDS
     memo = _memo.get(product_id)
     now = time.monotonic()
-    if memo and now - memo[3] < settings.RELAIS_CATALOGUE_POLL_SECONDS and now - memo[1] < ttl:
+    fresh = memo is not None and now - memo[1] < ttl and _fresh(memo[2])
+    if fresh and now - memo[3] < settings.RELAIS_CATALOGUE_POLL_SECONDS:
         return memo[2]
     try:
         generation = cache.get(_generation_key(product_id), 0)
     except Exception:  # noqa: BLE001 - no shared cache: this worker's memo, else the database
         logger.warning("release catalogue read without the cache", exc_info=True)
-        if memo and now - memo[1] < min(ttl, OUTAGE_MEMO_SECONDS):
+        if fresh and now - memo[1] < OUTAGE_MEMO_SECONDS:
             return memo[2]
         found = catalogue_build(product_id)
         _memo[product_id] = [None, now, found, now]
         return found
-    if memo and memo[0] == generation and now - memo[1] < ttl:
+    if fresh and memo[0] == generation:
         memo[3] = now
         return memo[2]
     found = cache.get(_key(product_id, generation))
-    if found is None:
+    if found is None or not _fresh(found):
         found = catalogue_build(product_id)
         cache.set(_key(product_id, generation), found, ttl)
     _memo[product_id] = [generation, now, found, now]

@@ -12,6 +12,7 @@ from core.exceptions import ApiError
 from core.services import model_update
 from devices.platforms import validate_platform
 from licensing.models import Product, Tenant
+from licensing.services import product_manifest_serial_bump
 from sync import events
 
 from .catalogue import catalogue_invalidate
@@ -35,6 +36,7 @@ def _publish(event_type: str, release: Release, actor, **extra):
     events.publish(
         event_type, tenant=release.tenant, payload=_payload(release) | extra, actor=actor
     )
+    product_manifest_serial_bump(product_id=release.product_id)
     catalogue_invalidate(release.product_id)
 
 

@@ -115,6 +115,7 @@ POLICY_FIELDS = [
     "grace_period",
     "maintenance_duration",
     "entitlements",
+    "offline_validity",
     "is_active",
 ]
 
@@ -134,9 +135,8 @@ def _count(**kwargs):
 
 def _duration(**kwargs):
     # Bounded: SQLite stores microseconds in a 64-bit integer.
-    return serializers.DurationField(
-        required=False, min_value=timedelta(0), max_value=timedelta(days=36500), **kwargs
-    )
+    bounds = {"min_value": timedelta(0), "max_value": timedelta(days=36500)}
+    return serializers.DurationField(required=False, **(bounds | kwargs))
 
 
 class PolicyUpdateInput(StrictSerializer):
@@ -149,6 +149,7 @@ class PolicyUpdateInput(StrictSerializer):
     heartbeat_window = _duration(allow_null=True)
     grace_period = _duration()
     maintenance_duration = _duration(allow_null=True)
+    offline_validity = _duration(min_value=timedelta(minutes=1))
     entitlements = serializers.ListField(
         child=serializers.CharField(max_length=100), max_length=200, required=False
     )

@@ -12,6 +12,7 @@ from core.exceptions import ApiError
 from licensing.models import Product
 from licensing.selectors import tenant_node_license
 
+from ..manifests import offer_signed_fields
 from ..models import Artifact
 from ..updates import Audience, artifact_for_download, latest_offer
 from .downloads import artifact_response
@@ -82,6 +83,10 @@ class CyberSenseiUpdateCheckView(CyberSenseiView):
             "changelog": offer.release.notes if offer else None,
             "fileSize": offer.artifact.size if offer else None,
         }
+        if offer:  # extra fields: the seed's node ignores them
+            body["checksum"] = offer.artifact.sha256
+            body["vendorSignature"] = offer.artifact.vendor_signature or None
+            body.update(offer_signed_fields(offer.artifact, offer.mandatory))
         return Response(CyberSenseiCheckOutput(body).data)
 
 
@@ -123,6 +128,8 @@ class DataShareLatestView(DialectView):
             "download_url": request.build_absolute_uri(url),
             "changelog": changelog_lines(offer.release.notes),
             "sha256": offer.artifact.sha256,
+            "vendor_signature": offer.artifact.vendor_signature or None,
+            **offer_signed_fields(offer.artifact, offer.mandatory),
         }
         return Response(DataShareLatestOutput(body).data)
 

@@ -53,6 +53,14 @@ class CheckOutput(serializers.Serializer):
     artifactId = serializers.UUIDField(required=False)
     channel = serializers.CharField(required=False)
     publishedAt = serializers.DateTimeField(required=False)
+    vendorSignature = serializers.CharField(required=False, allow_null=True)
+    manifest = serializers.CharField(
+        required=False, help_text="Signed update manifest: canonical JSON (see GET /api/v1/keys)"
+    )
+    signature = serializers.CharField(
+        required=False, help_text="Ed25519 signature of the manifest's UTF-8 bytes, base64"
+    )
+    kid = serializers.CharField(required=False, help_text="Id of the key that signed it")
 
 
 STATUSES = [s for s in UpdateSession.Status.values]
@@ -98,6 +106,16 @@ class CyberSenseiCheckOutput(serializers.Serializer):
     )
     changelog = serializers.CharField(allow_null=True)
     fileSize = serializers.IntegerField(allow_null=True)
+    checksum = serializers.CharField(required=False, help_text="sha256, hex")
+    # Not allow_null: DRF would then write it as null when absent (no update).
+    vendorSignature = serializers.CharField(required=False)
+    manifest = serializers.CharField(
+        required=False, help_text="Signed update manifest: canonical JSON (see GET /api/v1/keys)"
+    )
+    signature = serializers.CharField(
+        required=False, help_text="Ed25519 signature of the manifest's UTF-8 bytes, base64"
+    )
+    kid = serializers.CharField(required=False, help_text="Id of the key that signed it")
 
 
 class DataShareLatestInput(StrictSerializer):
@@ -111,6 +129,14 @@ class DataShareLatestOutput(serializers.Serializer):
     download_url = serializers.URLField()
     changelog = serializers.ListField(child=serializers.CharField())
     sha256 = serializers.CharField()
+    vendor_signature = serializers.CharField(required=False, allow_null=True)
+    manifest = serializers.CharField(
+        required=False, help_text="Signed update manifest: canonical JSON (see GET /api/v1/keys)"
+    )
+    signature = serializers.CharField(
+        required=False, help_text="Ed25519 signature of the manifest's UTF-8 bytes, base64"
+    )
+    kid = serializers.CharField(required=False, help_text="Id of the key that signed it")
 
 
 # --- Management API ----------------------------------------------------------------------

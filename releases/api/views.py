@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.api.views import NodeView
 
+from ..manifests import offer_signed_fields
 from ..updates import artifact_for_download, session_id, session_report, update_check
 from .downloads import artifact_response
 from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput, check_params
@@ -20,10 +21,12 @@ def _download_path(script_prefix: str) -> str:
 
 
 def offer_body(request, offer, device_id) -> dict:
-    """The response, as a plain dict of JSON types (a hot path: no serializer pass)."""
+    """The response, as a plain dict of JSON types (a hot path: no serializer pass). The
+    signed manifest and the vendor's signature are extra fields: the CRM client ignores
+    them, a client that verifies uses them."""
     release, artifact = offer.release, offer.artifact
     url = _download_path(get_script_prefix()) + artifact.id
-    return {
+    body = {
         "updateAvailable": True,
         "mandatory": offer.mandatory,
         "version": release.version,
@@ -37,7 +40,10 @@ def offer_body(request, offer, device_id) -> dict:
         "artifactId": artifact.id,
         "channel": release.channel,
         "publishedAt": release.published_at.isoformat().replace("+00:00", "Z"),
+        "vendorSignature": artifact.vendor_signature or None,
     }
+    body.update(offer_signed_fields(artifact, offer.mandatory))
+    return body
 
 
 class UpdateCheckView(NodeView):
