@@ -1,14 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
 from core.admin_secrets import redirect_to_secrets, secret_page_url
+from core.exceptions import ApiError
 from core.tenancy import TenantScopedAdmin, user_tenant_id
 
 from . import services
+from .license_files import license_file_issue, license_file_name
 from .models import ApiToken, License, Policy, Product, Tenant, User
 
 admin.site.site_header = _("Relais backoffice")
@@ -72,7 +77,15 @@ class PolicyAdmin(ServiceAdmin):
     update_service = services.policy_update
     activate_service = services.policy_activate
     deactivate_service = services.policy_deactivate
-    list_display = ["name", "product", "max_devices", "duration", "max_validations", "is_active"]
+    list_display = [
+        "name",
+        "product",
+        "max_devices",
+        "duration",
+        "max_validations",
+        "offline_validity",
+        "is_active",
+    ]
     list_filter = ["product", "is_active"]
     search_fields = ["name", "product__name"]
 
@@ -105,7 +118,56 @@ class LicenseAdmin(ServiceAdmin):
         "validation_count",
         "last_validated_at",
         "created_at",
+        "offline_license_file",
     ]
+
+    @admin.display(description=_("Offline license file"))
+    def offline_license_file(self, obj):
+        url = reverse("admin:licensing_license_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download a signed license file…"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.license_file_view)
+        return [
+            path("<path:object_id>/license-file/", view, name="licensing_license_file"),
+            *super().get_urls(),
+        ]
+
+    def license_file_view(self, request, object_id):
+        """Choose a device (or the license alone), then get the signed file as a download.
+        Whoever may see the license may download its file: it grants nothing the license
+        does not."""
+        license = self.get_object(request, object_id)  # tenant-scoped
+        if license is None:
+            raise Http404
+        if not self.has_view_permission(request, license):
+            raise PermissionDenied
+        devices = license.devices.filter(status="active").order_by("hardware_id")
+        if "device" not in request.GET:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Offline license file"),
+                "opts": self.opts,
+                "original": license,
+                "devices": devices[:500],
+            }
+            return TemplateResponse(request, "admin/licensing/license/license_file.html", context)
+        device = None
+        if request.GET["device"]:
+            device = devices.filter(pk=request.GET["device"]).first()
+            if device is None:
+                messages.error(request, _("No such device on this license."))
+                return HttpResponseRedirect(request.path)
+        try:
+            issued = license_file_issue(license=license, device=device)
+        except ApiError as exc:
+            messages.error(request, f"{exc.code}: {exc.message}")
+            change = reverse("admin:licensing_license_change", args=[license.pk])
+            return HttpResponseRedirect(change)
+        response = HttpResponse(issued.text, content_type="text/plain; charset=utf-8")
+        name = license_file_name(license, device)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -36,6 +36,27 @@ class ValidateOutput(serializers.Serializer):
     license = LicenseSummary(allow_null=True)
 
 
+class NodeLicenseInput(StrictSerializer):
+    hardwareId = serializers.CharField(max_length=200, required=False)
+
+
+class NodeDevice(serializers.Serializer):
+    id = serializers.UUIDField(source="pk")
+    hardwareId = serializers.CharField(source="hardware_id")
+
+
+class NodeLicenseOutput(ValidateOutput):
+    device = NodeDevice(allow_null=True)
+    offlineValidity = serializers.IntegerField(help_text="Seconds a license file stays valid")
+
+
+class LicenseFileOutput(serializers.Serializer):
+    licenseFile = serializers.CharField(help_text="-----BEGIN LICENSE FILE----- …")
+    kid = serializers.CharField()
+    issuedAt = serializers.DateTimeField()
+    validUntil = serializers.DateTimeField()
+
+
 class CyberSenseiValidateInput(StrictSerializer):
     key = serializers.CharField(max_length=100)
 

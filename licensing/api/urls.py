@@ -5,7 +5,12 @@ from core.api.health import HealthView
 from core.api.keys import KeysView, KeyView
 
 from .manage import LicenseViewSet, PolicyViewSet, ProductViewSet, TenantViewSet
-from .views import CyberSenseiLicenseValidateView, LicenseValidateView
+from .views import (
+    CyberSenseiLicenseValidateView,
+    LicenseFileView,
+    LicenseValidateView,
+    NodeLicenseView,
+)
 
 manage_router = SimpleRouter()
 manage_router.register("tenants", TenantViewSet)
@@ -16,6 +21,8 @@ manage_router.register("licenses", LicenseViewSet)
 # Under /api/v1/
 node_urlpatterns = [
     path("licenses/validate", LicenseValidateView.as_view(), name="license-validate"),
+    path("license", NodeLicenseView.as_view(), name="node-license"),
+    path("license/file", LicenseFileView.as_view(), name="license-file"),
     path("health", HealthView.as_view(), name="health"),
     path("keys", KeysView.as_view(), name="signing-keys"),
     path("keys/<str:kid>", KeyView.as_view(), name="signing-key"),

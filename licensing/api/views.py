@@ -1,13 +1,17 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.views import DialectView, PublicNodeView, StatusCodeErrorsMixin
+from core.api.views import DialectView, NodeView, PublicNodeView, StatusCodeErrorsMixin
 
-from ..codes import license_refusal
+from ..codes import Code, license_refusal, license_status_code, message
+from ..license_files import license_file_issue
 from ..services import license_validate
 from .serializers import (
     CyberSenseiValidateInput,
     CyberSenseiValidateOutput,
+    LicenseFileOutput,
+    NodeLicenseInput,
+    NodeLicenseOutput,
     ValidateInput,
     ValidateOutput,
 )
@@ -57,3 +61,42 @@ class CyberSenseiLicenseValidateView(StatusCodeErrorsMixin, DialectView):
             "maxUsageCount": license.max_validations,
         }
         return Response(CyberSenseiValidateOutput(body).data)
+
+
+class NodeLicenseView(NodeView):
+    """`GET /api/v1/license`: the calling node's license (a license that does not validate
+    is refused by authentication, with its code). Counts no validation."""
+
+    license_only_ok = True
+
+    @extend_schema(parameters=[NodeLicenseInput], responses=NodeLicenseOutput)
+    def get(self, request):
+        NodeLicenseInput(data=request.query_params).is_valid(raise_exception=True)
+        license, device = request.user.license, request.user.device
+        code = license_status_code(license)
+        body = {
+            "valid": code == Code.VALID,
+            "code": code,
+            "message": message(code),
+            "license": license,
+            "device": device,
+            "offlineValidity": int(license.policy.offline_validity.total_seconds()),
+        }
+        return Response(NodeLicenseOutput(body).data)
+
+
+class LicenseFileView(NodeView):
+    """`GET /api/v1/license/file`: a signed offline license file bound to the calling
+    device (a device token, or the license key with `hardwareId`)."""
+
+    @extend_schema(parameters=[NodeLicenseInput], responses=LicenseFileOutput)
+    def get(self, request):
+        NodeLicenseInput(data=request.query_params).is_valid(raise_exception=True)
+        issued = license_file_issue(license=request.user.license, device=request.user.device)
+        body = {
+            "licenseFile": issued.text,
+            "kid": issued.kid,
+            "issuedAt": issued.data["issuedAt"],
+            "validUntil": issued.valid_until,
+        }
+        return Response(LicenseFileOutput(body).data)
