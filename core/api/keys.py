@@ -35,7 +35,8 @@ class KeysView(PublicNodeView):
     cue to fetch it again."""
 
     @extend_schema(
-        responses=inline_serializer("SigningKeys", {"keys": serializers.ListField(child=_JWK)})
+        operation_id="signing_keys_list",
+        responses=inline_serializer("SigningKeys", {"keys": serializers.ListField(child=_JWK)}),
     )
     def get(self, request):
         return Response({"keys": published_keys()})
@@ -44,7 +45,7 @@ class KeysView(PublicNodeView):
 class KeyView(PublicNodeView):
     """`GET /api/v1/keys/<kid>`: one published key, or 404 `UNKNOWN_KID`."""
 
-    @extend_schema(responses=_JWK)
+    @extend_schema(operation_id="signing_key_retrieve", responses=_JWK)
     def get(self, request, kid):
         for key in published_keys():
             if key["kid"] == kid:

@@ -160,6 +160,8 @@ def test_no_file_when_signing_is_off(api_client, device, settings):
     settings.RELAIS_SIGNING = False
     response = _as(api_client, device).get("/api/v1/license/file")
     assert response.status_code == 503 and response.json()["code"] == "SIGNING_DISABLED"
+    response = api_client.get("/api/v1/license/file", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["message"] == "La signature est désactivée sur ce serveur."
 
 
 def test_unknown_query_parameters_are_refused(api_client, device):
