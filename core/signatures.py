@@ -235,20 +235,39 @@ class Keyring:
         return [self.current, *(k for k in self.previous if k.not_after > now)]
 
 
-def keyring_from_settings() -> Keyring:
-    text = private_key_text(
-        key=settings.RELAIS_SIGNING_KEY,
-        key_file=settings.RELAIS_SIGNING_KEY_FILE,
-        generate=settings.RELAIS_SIGNING_KEY_GENERATE,
-    )
-    lines = list(settings.RELAIS_SIGNING_PREVIOUS_KEYS)
-    if settings.RELAIS_SIGNING_PREVIOUS_KEYS_FILE:
-        lines += Path(settings.RELAIS_SIGNING_PREVIOUS_KEYS_FILE).read_text().splitlines()
-    not_before = settings.RELAIS_SIGNING_KEY_NOT_BEFORE
+def keyring_from(
+    *,
+    key: str,
+    key_file: str,
+    generate: bool = False,
+    not_before: str = "",
+    previous=(),
+    previous_file: str = "",
+) -> Keyring:
+    """The keyring the settings describe; SigningKeyError says what is wrong with them
+    (production checks this when it starts)."""
+    text = private_key_text(key=key, key_file=key_file, generate=generate)
+    lines = list(previous)
+    if previous_file:
+        try:
+            lines += Path(previous_file).read_text().splitlines()
+        except OSError as exc:
+            raise SigningKeyError(f"cannot read {previous_file}: {exc}") from exc
     return Keyring(
         private_key_load(text),
         not_before=_moment(not_before, "RELAIS_SIGNING_KEY_NOT_BEFORE") if not_before else None,
         previous=previous_keys_parse(lines),
+    )
+
+
+def keyring_from_settings() -> Keyring:
+    return keyring_from(
+        key=settings.RELAIS_SIGNING_KEY,
+        key_file=settings.RELAIS_SIGNING_KEY_FILE,
+        generate=settings.RELAIS_SIGNING_KEY_GENERATE,
+        not_before=settings.RELAIS_SIGNING_KEY_NOT_BEFORE,
+        previous=settings.RELAIS_SIGNING_PREVIOUS_KEYS,
+        previous_file=settings.RELAIS_SIGNING_PREVIOUS_KEYS_FILE,
     )
 
 

@@ -2,12 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from core.signatures import (
-    SigningKeyError,
-    previous_keys_parse,
-    private_key_load,
-    private_key_text,
-)
+from core.signatures import SigningKeyError, keyring_from
 
 from .base import *  # noqa: F403
 from .base import env
@@ -33,11 +28,18 @@ if len(RELAIS_KEY_PEPPER) < 16:
 
 # Signing is on unless turned off explicitly; then a readable Ed25519 key is required.
 if RELAIS_SIGNING:  # noqa: F405
-    try:
-        private_key_load(
-            private_key_text(key=RELAIS_SIGNING_KEY, key_file=RELAIS_SIGNING_KEY_FILE)  # noqa: F405
+    if RELAIS_SIGNING_KEY.strip().lower().startswith("change-me"):  # noqa: F405
+        raise ImproperlyConfigured(
+            "RELAIS_SIGNING_KEY is a placeholder (change-me…): set a generated key."
         )
-        previous_keys_parse(RELAIS_SIGNING_PREVIOUS_KEYS)  # noqa: F405
+    try:
+        keyring_from(
+            key=RELAIS_SIGNING_KEY,  # noqa: F405
+            key_file=RELAIS_SIGNING_KEY_FILE,  # noqa: F405
+            not_before=RELAIS_SIGNING_KEY_NOT_BEFORE,  # noqa: F405
+            previous=RELAIS_SIGNING_PREVIOUS_KEYS,  # noqa: F405
+            previous_file=RELAIS_SIGNING_PREVIOUS_KEYS_FILE,  # noqa: F405
+        )
     except SigningKeyError as exc:
         raise ImproperlyConfigured(f"Signing key: {exc} (or set RELAIS_SIGNING=false).") from exc
 

@@ -67,8 +67,10 @@ def test_production_refuses_to_start_without_a_signing_key():
         {"RELAIS_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"},
         {"RELAIS_SIGNING_KEY_FILE": "/nonexistent/relais-signing.pem"},
         {"RELAIS_SIGNING_KEY": SEED, "RELAIS_SIGNING_PREVIOUS_KEYS": "abc@2026-01-01"},
+        {"RELAIS_SIGNING_KEY": SEED, "RELAIS_SIGNING_PREVIOUS_KEYS_FILE": "/nonexistent/keys"},
+        {"RELAIS_SIGNING_KEY": SEED, "RELAIS_SIGNING_KEY_NOT_BEFORE": "yesterday"},
     ],
-    ids=["short", "bad-pem", "missing-file", "bad-previous-key"],
+    ids=["short", "bad-pem", "missing-file", "bad-previous-key", "no-previous-file", "bad-date"],
 )
 def test_production_refuses_an_unusable_signing_key(env_extra):
     result = _start({**SECRETS, **env_extra})
@@ -96,23 +98,28 @@ def _example_env() -> dict:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "RELAIS_KEY_PEPPER"])
+@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "RELAIS_KEY_PEPPER", "RELAIS_SIGNING_KEY"])
 def test_production_refuses_the_placeholders_of_the_example_env(name):
     placeholder = _example_env()[name]
     assert placeholder.startswith("change-me")
-    env = {"DJANGO_SECRET_KEY": "x" * 50, "RELAIS_KEY_PEPPER": "p" * 32, name: placeholder}
+    env = {**SECRETS, "RELAIS_SIGNING_KEY": SEED, name: placeholder}
     result = _start(env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
 
 
 def test_check_deploy_is_clean_behind_a_tls_proxy():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RELAIS_KEY"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "RELAIS_KEY", "RELAIS_SIGN"))
+    }
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
             "RELAIS_KEY_PEPPER": "p" * 32,
+            "RELAIS_SIGNING_KEY": SEED,
             "DJANGO_ALLOWED_HOSTS": "relais.example.com",
             "DJANGO_BEHIND_PROXY": "true",
             "DJANGO_SSL_REDIRECT": "true",
@@ -131,3 +138,8 @@ def test_check_deploy_is_clean_behind_a_tls_proxy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_manifest_ttl_shorter_than_twice_the_catalogue_cache_is_refused():
+    result = _start({**SECRETS, "RELAIS_SIGNING_KEY": SEED, "RELAIS_MANIFEST_TTL": "599"})
+    assert result.returncode != 0 and "RELAIS_MANIFEST_TTL" in result.stderr
