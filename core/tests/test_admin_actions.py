@@ -26,7 +26,13 @@ def test_a_refusal_in_the_admin_is_a_message_not_an_error_page(admin_client):
     policy.product.save()
     response = admin_client.post(
         "/admin/licensing/policy/add/",
-        {"product": policy.product.pk, "name": "Late", "grace_period": "0", "entitlements": "[]"},
+        {
+            "product": policy.product.pk,
+            "name": "Late",
+            "grace_period": "0",
+            "entitlements": "[]",
+            "offline_validity": "30 00:00:00",  # the form's initial value
+        },
         follow=True,
     )
     assert response.status_code == 200
