@@ -21,11 +21,11 @@ class LicenseSummary(serializers.Serializer):
     tenantId = serializers.UUIDField(source="tenant_id")
     tenantName = serializers.CharField(source="tenant.name")
     product = serializers.CharField(source="product.slug")
-    expiresAt = serializers.DateTimeField(source="expires_at")
-    updatesUntil = serializers.DateTimeField(source="updates_until")
-    maxDevices = serializers.IntegerField(source="max_devices")
+    expiresAt = serializers.DateTimeField(source="expires_at", allow_null=True)
+    updatesUntil = serializers.DateTimeField(source="updates_until", allow_null=True)
+    maxDevices = serializers.IntegerField(source="max_devices", allow_null=True)
     validationCount = serializers.IntegerField(source="validation_count")
-    maxValidations = serializers.IntegerField(source="max_validations")
+    maxValidations = serializers.IntegerField(source="max_validations", allow_null=True)
     entitlements = serializers.ListField(source="policy.entitlements")
 
 
@@ -38,6 +38,16 @@ class ValidateOutput(serializers.Serializer):
 
 class NodeLicenseInput(StrictSerializer):
     hardwareId = serializers.CharField(max_length=200, required=False)
+
+    def validate(self, attrs):
+        query = getattr(self, "initial_data", None)
+        if hasattr(query, "lists"):  # a QueryDict: one value per parameter
+            repeated = sorted(name for name, values in query.lists() if len(values) > 1)
+            if repeated:
+                raise serializers.ValidationError(
+                    {name: ["Given more than once."] for name in repeated}
+                )
+        return super().validate(attrs)
 
 
 class NodeDevice(serializers.Serializer):

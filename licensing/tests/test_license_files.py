@@ -229,3 +229,9 @@ def test_tenant_staff_download_only_their_tenants_files(client, device):
     assert client.get(_admin_url(device.license), {"device": device.pk}).status_code == 200
     other = LicenseFactory()
     assert client.get(_admin_url(other), {"device": ""}).status_code == 404
+
+
+def test_a_repeated_query_parameter_is_refused(api_client, device):
+    url = f"/api/v1/license/file?hardwareId={device.hardware_id}&hardwareId=other"
+    response = _as(api_client, device).get(url)
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
