@@ -41,6 +41,9 @@ BENCH_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
     "RELAIS_KEY_PEPPER": "bench-only-pepper-0123456789",  # seeding and gunicorn hash alike
+    # Production refuses to start without a signing key: a bench-only one (offers are
+    # signed as in production, when the catalogue is built).
+    "RELAIS_SIGNING_KEY": "op5Pc/HtNeku6zzTORaP/I1/TUrkNMUmMtmbrnXr44g=",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "RELAIS_THROTTLE_NODE": "100000000/min",
     "DJANGO_LOG_LEVEL": "WARNING",
