@@ -19,6 +19,7 @@ the database a query. The cache being down never fails a request: the throttles 
 it through (logged).
 """
 
+import hashlib
 import logging
 import time
 
@@ -156,3 +157,40 @@ def auth_failure_record(request) -> None:
         pass
     except Exception:  # noqa: BLE001
         logger.warning("authentication failure not counted: cache unavailable", exc_info=True)
+
+
+class AddressThrottle(ScopedThrottle):
+    """Per client address whoever the caller is (routes taking credentials in the body)."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AccountThrottle(FixedWindowRateThrottle):
+    """Per account named in the body (`view.throttle_account_field`, e.g. an email), so
+    guessing one account's password from many addresses is bounded too. Scope
+    `<view.throttle_scope>_account`; a body without the field is not counted here."""
+
+    def allow_request(self, request, view):
+        self.scope = f"{view.throttle_scope}_account"
+        self.rate = settings.RELAIS_THROTTLE_RATES.get(self.scope)
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - no cache, no throttling: the request goes on
+            logger.warning("throttle %s skipped: cache unavailable", self.scope, exc_info=True)
+            return True
+
+    def get_rate(self):
+        return None  # read per request in allow_request (the scope comes from the view)
+
+    def get_cache_key(self, request, view):
+        value = (
+            request.data.get(view.throttle_account_field) if hasattr(request.data, "get") else None
+        )
+        if not isinstance(value, str) or not value.strip():
+            return None
+        ident = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -8,12 +8,14 @@ from rest_framework import authentication
 
 from core.api.authentication import bearer_token
 from core.api.throttles import auth_failure_record, auth_failures_guard
+from core.exceptions import ApiError
 from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import license_key_is_well_formed, license_key_normalize, secret_hash
 from licensing.models import License
 from licensing.selectors import license_by_key
 
 from ..models import Device
+from ..sites import site_key_is_well_formed
 
 
 class NodePrincipal:
@@ -98,6 +100,25 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
             known = license_by_key(key=key)
             auth_failure_record(request)
             raise license_refusal(Code.DEVICE_NOT_ACTIVATED if known else Code.NOT_FOUND)
+        return _admit_device(device)
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+class SiteKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <SITE_API_KEY>` (64 hex): a NEOPRO agent that polls over HTTP."""
+
+    def authenticate(self, request):
+        key = bearer_token(request)
+        if not site_key_is_well_formed(key):
+            return None
+        auth_failures_guard(request)
+        try:
+            device = _devices().get(token_hash=secret_hash(key))
+        except Device.DoesNotExist:
+            auth_failure_record(request)
+            raise ApiError("INVALID_API_KEY", "Clé API invalide", 401) from None
         return _admit_device(device)
 
     def authenticate_header(self, request):
