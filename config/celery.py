@@ -29,6 +29,10 @@ app.conf.update(
             "task": "releases.tasks.rollouts_tick_task",
             "schedule": env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0),
         },
+        "expire-device-commands": {
+            "task": "sync.tasks.commands_expire_task",
+            "schedule": env.float("RELAIS_COMMAND_SWEEP_SECONDS", default=300.0),
+        },
         "free-silent-device-seats": {
             "task": "devices.tasks.device_seats_free_silent_task",
             "schedule": env.float("RELAIS_SEAT_SWEEP_SECONDS", default=300.0),

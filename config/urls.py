@@ -19,6 +19,7 @@ from sync.api.urls import manage_router as sync_manage
 from telemetry.api.urls import dialect_urlpatterns as telemetry_dialects
 from telemetry.api.urls import manage_router as telemetry_manage
 from telemetry.api.urls import node_urlpatterns as telemetry_node
+from sync.api.urls import node_urlpatterns as sync_node
 
 # Every app's management router; the tenancy tests walk this list.
 MANAGE_ROUTERS = [
@@ -45,7 +46,14 @@ urlpatterns = [
     path(
         "api/v1/",
         include(
-            [*licensing_node, *devices_node, *releases_node, *sync_documents_node, *telemetry_node]
+            [
+                *licensing_node,
+                *devices_node,
+                *releases_node,
+                *sync_documents_node,
+                *telemetry_node,
+                *sync_node,
+            ]
         ),
     ),
     *licensing_cybersensei,

@@ -162,4 +162,7 @@ class WebhookDeliveryAdmin(TenantScopedAdmin):
         )
 
 
-from . import document_admin  # noqa: E402, F401 - synced documents' admins (seed 004)
+from . import (
+    admin_commands,  # noqa: E402,F401 - registers DeviceCommand and the device actions
+    document_admin,  # noqa: E402, F401 - synced documents' admins (seed 004)
+)

@@ -51,6 +51,8 @@ ALERT_RULE = {
     "margin": 2.0,
     "enabled": True,
 }
+SITE = {"siteId": "0b7e…", "siteName": "Site Rennes", "licenseId": "6f1c…"}
+COMMAND = {"commandId": "2f6a…", "deviceId": "0b7e…", "type": "reboot", "status": "queued"}
 
 EVENT_TYPES: dict[str, dict] = {
     "tenant.created": {"tenantId": "3e9f…", "slug": "acme", "isActive": True},
@@ -98,6 +100,8 @@ EVENT_TYPES: dict[str, dict] = {
         "lastSeenAt": "2026-11-25T10:09:00Z",
         "offlineSince": "2026-11-25T10:05:01Z",
     },
+    "site.registered": SITE,
+    "site.key_rotated": SITE,
     "release.created": RELEASE | {"status": "draft"},
     "release.updated": RELEASE | {"changed": ["notes"]},
     "release.published": RELEASE,
@@ -120,6 +124,11 @@ EVENT_TYPES: dict[str, dict] = {
     "rollout.halted": ROLLOUT
     | {"status": "halted", "reason": "Failure rate 12.5 % (5 of 40) over 10.0 %."},
     "rollout.completed": ROLLOUT | {"status": "completed", "percent": 100, "stage": 2},
+    "command.queued": COMMAND,
+    "command.succeeded": COMMAND | {"status": "succeeded"},
+    "command.failed": COMMAND | {"status": "failed", "error": "Service inconnu"},
+    "command.expired": COMMAND | {"status": "expired"},
+    "command.cancelled": COMMAND | {"status": "cancelled"},
     "alert.opened": ALERT,
     "alert.escalated": ALERT | {"severity": "critical", "value": 81.0, "threshold": 80.0},
     "alert.acknowledged": ALERT | {"acknowledgedBy": "ops"},

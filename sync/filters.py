@@ -2,7 +2,7 @@ import django_filters
 
 from core.tenancy import TenantScopedFilterSet
 
-from .models import Event, WebhookDelivery, WebhookEndpoint
+from .models import DeviceCommand, Event, WebhookDelivery, WebhookEndpoint
 
 
 class EventFilter(TenantScopedFilterSet):
@@ -27,3 +27,12 @@ class WebhookDeliveryFilter(TenantScopedFilterSet):
     class Meta:
         model = WebhookDelivery
         fields = ["endpoint", "status", "event"]
+
+
+class DeviceCommandFilter(TenantScopedFilterSet):
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+
+    class Meta:
+        model = DeviceCommand
+        fields = ["tenant", "device", "type", "status", "release"]

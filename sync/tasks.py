@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .commands import commands_expire
 from .webhooks import deliveries_sweep, endpoint_flush
 
 
@@ -14,3 +15,9 @@ def webhook_deliveries_sweep_task() -> int:
     """Beat: queue a flush for every endpoint with a delivery due (retries, and whatever
     could not be queued while the broker was down)."""
     return deliveries_sweep()
+
+
+@shared_task
+def commands_expire_task() -> int:
+    """Beat: open commands past their expiry become `expired`."""
+    return commands_expire()

@@ -29,7 +29,7 @@ from licensing.tests.factories import (
 from releases.models import Release, UpdateSession
 from releases.tests.factories import TENANT_FACTORIES as RELEASE_FACTORIES
 from releases.tests.factories import published_release
-from sync.models import Event, WebhookDelivery, WebhookEndpoint
+from sync.models import DeviceCommand, Event, WebhookDelivery, WebhookEndpoint
 from sync.tests.factories import RECEIVER_URL, make_document, make_revisions
 from sync.tests.factories import TENANT_FACTORIES as SYNC_FACTORIES
 from telemetry.tests.factories import alert_of, report_of, rule_of
@@ -127,6 +127,18 @@ RESOURCES = {
     "webhook-deliveries": Resource(
         make=lambda: SYNC_FACTORIES[WebhookDelivery](TenantFactory()),
         actions=["redeliver"],
+    ),
+    "device-commands": Resource(
+        make=lambda: SYNC_FACTORIES[DeviceCommand](TenantFactory()),
+        create=lambda: (
+            {
+                "device": str(DeviceFactory().pk),
+                "type": "get_logs",
+                "data": {"service": "neopro-app"},
+            },
+            "json",
+        ),
+        actions=["cancel"],
     ),
     "update-sessions": Resource(
         make=lambda: RELEASE_FACTORIES[UpdateSession](TenantFactory()),

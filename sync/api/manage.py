@@ -11,10 +11,12 @@ from core.api.viewsets import (
     service_action,
 )
 
-from .. import webhooks
-from ..filters import EventFilter, WebhookDeliveryFilter, WebhookEndpointFilter
-from ..models import Event, WebhookDelivery, WebhookEndpoint
+from .. import commands, webhooks
+from ..filters import DeviceCommandFilter, EventFilter, WebhookDeliveryFilter, WebhookEndpointFilter
+from ..models import DeviceCommand, Event, WebhookDelivery, WebhookEndpoint
 from .serializers import (
+    DeviceCommandInput,
+    DeviceCommandSerializer,
     EventSerializer,
     WebhookDeliverySerializer,
     WebhookEndpointInput,
@@ -84,4 +86,21 @@ class WebhookDeliveryViewSet(ManagementViewSet):
         webhooks.delivery_redeliver,
         name="redeliver",
         description="Send again now, with the same webhook-id.",
+    )
+
+
+@extend_schema_view(create=extend_schema(request=DeviceCommandInput))
+class DeviceCommandViewSet(ServiceCreateMixin, ManagementViewSet):
+    """Remote commands: queue one for a device (pushed at once when it is connected),
+    follow its status and result, cancel it while open."""
+
+    queryset = DeviceCommand.objects.select_related("device", "tenant")
+    serializer_class = DeviceCommandSerializer
+    filterset_class = DeviceCommandFilter
+    create_input, create_service = DeviceCommandInput, staticmethod(commands.command_create)
+
+    cancel = service_action(
+        commands.command_cancel,
+        name="cancel",
+        description="Cancel an open command (a delivered one may already be running).",
     )

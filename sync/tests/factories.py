@@ -1,7 +1,14 @@
 import itertools
 
 from sync.events import publish
-from sync.models import Event, SyncDocument, SyncDocumentRevision, WebhookDelivery, WebhookEndpoint
+from sync.models import (
+    DeviceCommand,
+    Event,
+    SyncDocument,
+    SyncDocumentRevision,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from sync.services import document_write
 from sync.webhooks import endpoint_create
 
@@ -44,3 +51,15 @@ TENANT_FACTORIES = {
     SyncDocument: lambda tenant: make_document(tenant),
     SyncDocumentRevision: lambda tenant: make_document(tenant).revisions.get(),
 }
+
+
+def _command_of(tenant):
+    from devices.tests.factories import DeviceFactory
+    from licensing.tests.factories import LicenseFactory
+    from sync.commands import command_create
+
+    device = DeviceFactory(license=LicenseFactory(tenant=tenant))
+    return command_create(device=device, type="reboot")
+
+
+TENANT_FACTORIES[DeviceCommand] = _command_of

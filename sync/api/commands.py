@@ -1,0 +1,62 @@
+"""Commands for agents that poll over HTTP (device token or the site's Bearer API key)."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from core.api.serializers import StrictSerializer
+from core.api.views import NodeView
+from core.exceptions import ApiError
+
+from ..commands import command_complete, commands_claim
+
+
+class CommandMessage(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    data = serializers.DictField()
+
+
+class CommandResultInput(StrictSerializer):
+    commandId = serializers.UUIDField(required=False)
+    status = serializers.CharField(max_length=20)
+    result = serializers.JSONField(required=False, allow_null=True)
+
+
+class PendingCommandsView(NodeView):
+    """`GET /api/v1/devices/commands`: the device's queued commands, now marked delivered."""
+
+    @extend_schema(
+        responses=inline_serializer("PendingCommands", {"commands": CommandMessage(many=True)})
+    )
+    def get(self, request):
+        device = request.user.device
+        if device is None:
+            raise ApiError("DEVICE_NOT_ACTIVATED", "hardwareId is required.", 401)
+        return Response({"commands": commands_claim(device=device)})
+
+
+class CommandResultView(NodeView):
+    """`POST /api/v1/devices/commands/<id>/result {commandId, status, result}`: the
+    answer (`status` is the agent's `success` / `error`, or `succeeded` / `failed`)."""
+
+    @extend_schema(
+        request=CommandResultInput,
+        responses=inline_serializer(
+            "CommandResult",
+            {"commandId": serializers.UUIDField(), "status": serializers.CharField()},
+        ),
+    )
+    def post(self, request, command_id):
+        device = request.user.device
+        if device is None:
+            raise ApiError("DEVICE_NOT_ACTIVATED", "hardwareId is required.", 401)
+        data = CommandResultInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        if "commandId" in d and d["commandId"] != command_id:
+            raise ApiError("COMMAND_MISMATCH", "commandId differs from the URL's.", 400)
+        command = command_complete(
+            device=device, command_id=command_id, status=d["status"], result=d.get("result")
+        )
+        return Response({"commandId": command.pk, "status": command.status})
