@@ -10,7 +10,7 @@ case "${1:-}" in
     web)
         shift
         python manage.py migrate --noinput
-        exec gunicorn --config docker/gunicorn.conf.py config.wsgi:application "$@"
+        exec gunicorn --config docker/gunicorn.conf.py config.asgi:application "$@"
         ;;
     worker)
         shift

@@ -4,6 +4,9 @@ import os
 
 bind = "0.0.0.0:8000"  # noqa: S104 - inside a container; the port is published by compose
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+# ASGI workers: Django and the Socket.IO server (long-lived WebSocket connections; with
+# several workers, REDIS_URL lets any of them emit to a socket another one holds).
+worker_class = "uvicorn_worker.UvicornWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # The worker heartbeat file in memory, not on the container's overlay filesystem.
 worker_tmp_dir = "/dev/shm"  # noqa: S108

@@ -256,11 +256,15 @@ RELAIS_DASHBOARD = "releases.dashboard.views.dashboard_html"
 RELAIS_NODE_AUTHENTICATION = [
     "devices.api.authentication.DeviceTokenAuthentication",
     "devices.api.authentication.LicenseKeyAuthentication",
+    "devices.api.authentication.SiteKeyAuthentication",
 ]
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),
     "node": env.str("RELAIS_THROTTLE_NODE", default="600/min"),
+    # Site registration and resync take a staff password: per address and per account.
+    "site_auth": env.str("RELAIS_THROTTLE_SITE_AUTH", default="10/min"),
+    "site_auth_account": env.str("RELAIS_THROTTLE_SITE_ACCOUNT", default="5/min"),
 }
 # Failed authentications (unknown license key, device or API token) per client address,
 # checked before the credential is looked up: past it, 429 until the window ends.
@@ -373,11 +377,45 @@ RELAIS_TELEMETRY_ASYNC_COMMIT = env.bool("RELAIS_TELEMETRY_ASYNC_COMMIT", defaul
 # Rows deleted per statement by the retention task.
 RELAIS_TELEMETRY_PRUNE_BATCH = env.int("RELAIS_TELEMETRY_PRUNE_BATCH", default=10_000)
 
+# --- NEOPRO sites, remote commands, Socket.IO -----------------------------------------------
+# The product a site registers under when its request names none.
+RELAIS_NEOPRO_PRODUCT = env.str("RELAIS_NEOPRO_PRODUCT", default="neopro")
+# A command not delivered and answered within this many seconds expires (beat sweep).
+RELAIS_COMMAND_TTL_SECONDS = env.int("RELAIS_COMMAND_TTL_SECONDS", default=7 * 24 * 3600)
+RELAIS_COMMAND_SWEEP_SECONDS = env.float("RELAIS_COMMAND_SWEEP_SECONDS", default=300.0)
+# Largest JSON `data` of a command and `result` of an answer, in bytes (encoded).
+RELAIS_COMMAND_MAX_DATA_BYTES = env.int("RELAIS_COMMAND_MAX_DATA_BYTES", default=64 * 1024)
+RELAIS_COMMAND_MAX_RESULT_BYTES = env.int("RELAIS_COMMAND_MAX_RESULT_BYTES", default=256 * 1024)
+# Base URL nodes reach this server by (absolute download URLs when storage cannot presign).
+RELAIS_PUBLIC_URL = env.str("RELAIS_PUBLIC_URL", default="http://127.0.0.1:8000")
+# Socket.IO: a socket that has not authenticated (NEOPRO) or registered a device (ITStock)
+# after this many seconds is dropped; events per connection and minute; the largest message.
+RELAIS_SOCKETIO_AUTH_TIMEOUT = env.float("RELAIS_SOCKETIO_AUTH_TIMEOUT", default=10.0)
+RELAIS_SOCKETIO_EVENTS_PER_MINUTE = env.int("RELAIS_SOCKETIO_EVENTS_PER_MINUTE", default=120)
+RELAIS_SOCKETIO_MAX_MESSAGE_BYTES = env.int("RELAIS_SOCKETIO_MAX_MESSAGE_BYTES", default=1_000_000)
+# Browser origins allowed to open a socket (agents send no Origin); empty: same origin only.
+RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=[])
+# Where a NEOPRO heartbeat goes (a function `(device, payload)`): named here, not imported,
+# because telemetry and sync sit side by side.
+RELAIS_HEARTBEAT_INGEST = env.str(
+    "RELAIS_HEARTBEAT_INGEST", default="sync.heartbeat.heartbeat_contact_only"
+)
+# Extra sections of /api/v1/health: {name: function returning a dict} (core imports no app).
+RELAIS_HEALTH_EXTRAS = {"socketio": "sync.realtime.stats.health_info"}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Capabilities in URLs (CyberSensei update ids) are masked in every record.
-    "filters": {"mask_capabilities": {"()": "core.logmask.MaskCapabilitiesFilter"}},
+    "filters": {
+        "mask_capabilities": {"()": "core.logmask.MaskCapabilitiesFilter"},
+        "no_query": {"()": "core.logs.AccessLogWithoutQuery"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_capabilities"]}},
+    # uvicorn's access log (ASGI workers) without query strings: CyberSensei keys travel as
+    # `?key=`; its update ids are masked by the handler like every record.
+    "loggers": {
+        "uvicorn.access": {"handlers": ["console"], "filters": ["no_query"], "propagate": False}
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }

@@ -1,8 +1,10 @@
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -51,7 +53,10 @@ class HealthView(APIView):
             except Exception as exc:  # noqa: BLE001 - a health check reports, it never raises
                 results[name] = f"error: {type(exc).__name__}"
         healthy = all(value == "ok" for value in results.values())
-        return Response(
-            {"status": "ok" if healthy else "degraded", "checks": results},
-            status=200 if healthy else 503,
-        )
+        body = {"status": "ok" if healthy else "degraded", "checks": results}
+        for name, path in settings.RELAIS_HEALTH_EXTRAS.items():
+            try:
+                body[name] = import_string(path)()
+            except Exception as exc:  # noqa: BLE001 - figures, never a failure
+                body[name] = {"error": type(exc).__name__}
+        return Response(body, status=200 if healthy else 503)

@@ -1,0 +1,15 @@
+"""Socket.IO figures for /api/v1/health (this process's; each worker reports its own)."""
+
+from django.conf import settings
+
+from .state import state
+
+
+def health_info() -> dict:
+    return {
+        "serving": state.sio is not None,
+        "manager": "redis" if settings.REDIS_URL else "in-process",
+        "connections": len(state.connections),
+        "authenticatedSites": len(state.sites),
+        "counters": dict(sorted(state.counters.items())),
+    }
