@@ -64,7 +64,7 @@ class DeviceCommandAdmin(TenantScopedAdmin):
 
 
 class DeployVideoForm(forms.Form):
-    videoUrl = forms.URLField(max_length=2000, assume_scheme="https")
+    videoUrl = forms.CharField(max_length=2000)
     filename = forms.CharField(max_length=255)
     originalName = forms.CharField(max_length=255, required=False)
     category = forms.CharField(max_length=255)

@@ -2,6 +2,7 @@
 `allowed_commands` chooses among these (default: the agent's own ALLOWED_COMMANDS)."""
 
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -19,13 +20,26 @@ def _plain_name(value: str) -> None:
         raise serializers.ValidationError(_("A name, not a path."), code="invalid")
 
 
+def _http_url(value: str) -> None:
+    """http(s) with a host: the agent's server may be a LAN name without a dot
+    (`https://server/videos/file.mp4` in the seed), which Django's URL check refuses."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise serializers.ValidationError(_("Enter an http(s) URL."), code="invalid")
+
+
+class HttpUrlField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=4000, validators=[_http_url], **kwargs)
+
+
 class NameField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=255, validators=[_plain_name], **kwargs)
 
 
 class DeployVideo(StrictSerializer):
-    videoUrl = serializers.URLField(max_length=2000)
+    videoUrl = HttpUrlField()
     filename = NameField()
     originalName = serializers.CharField(max_length=255, required=False, allow_blank=True)
     category = NameField()
@@ -41,7 +55,7 @@ class DeleteVideo(StrictSerializer):
 
 
 class UpdateSoftware(StrictSerializer):
-    updateUrl = serializers.URLField(max_length=4000)
+    updateUrl = HttpUrlField()
     version = serializers.CharField(max_length=100)
     checksum = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True)
 
