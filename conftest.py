@@ -246,3 +246,69 @@ def start_worker(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# --- The ASGI server (Django + Socket.IO) under uvicorn, for tests over the network ------
+
+
+@pytest.fixture
+def asgi_server(tmp_path):
+    """`asgi_server(**env)` runs uvicorn with config.asgi on 127.0.0.1 and a free port, on
+    the test database (needs `django_db(transaction=True)`: it reads committed rows);
+    returns its base URL. With REDIS_URL it uses Redis as the Socket.IO manager too."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    started = []
+
+    def start(**extra):
+        port = _free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            "RELAIS_VAR_DIR": str(tmp_path / f"server-{len(started)}"),
+            "RELAIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "RELAIS_THROTTLE_SITE_AUTH": "1000/min",
+            "RELAIS_THROTTLE_SITE_ACCOUNT": "1000/min",
+            **extra,
+        }
+        log_path = tmp_path / f"uvicorn-{port}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+                *("--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"),
+                "--no-access-log",
+            ],
+            cwd=Path(__file__).resolve().parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log))
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/api/v1/health", timeout=2)  # noqa: S310 - loopback
+                return url
+            except OSError as exc:
+                if getattr(exc, "code", None):  # an HTTP error status: the server answers
+                    return url
+                if process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"uvicorn did not start:\n{log_path.read_text()}")
+
+    yield start
+    for process, log in started:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

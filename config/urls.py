@@ -19,6 +19,7 @@ from sync.api.urls import manage_router as sync_manage
 from telemetry.api.urls import dialect_urlpatterns as telemetry_dialects
 from telemetry.api.urls import manage_router as telemetry_manage
 from telemetry.api.urls import node_urlpatterns as telemetry_node
+from sync.api.urls import manage_urlpatterns as sync_manage_views
 from sync.api.urls import node_urlpatterns as sync_node
 
 # Every app's management router; the tenancy tests walk this list.
@@ -30,7 +31,7 @@ MANAGE_ROUTERS = [
     sync_documents_manage,
     telemetry_manage,
 ]
-manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
+manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls] + sync_manage_views
 
 urlpatterns = [
     *admin_secrets.urlpatterns,  # the one-time secret page, under /admin/

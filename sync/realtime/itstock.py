@@ -18,6 +18,14 @@ from .state import device_room
 MAX_HARDWARE_ID = 200
 
 
+def _refused(code) -> ConnectionRefusedError:
+    """`connect_error` on the client: `err.message`, and `err.data` = `{code, message}`."""
+    error = license_refusal(code)
+    return ConnectionRefusedError(
+        error.message, {"code": str(error.code), "message": error.message}
+    )
+
+
 def connection_credentials(auth) -> tuple[str | None, str | None]:
     """(license id, device id) of a connection's auth, None/None when it carries none.
     Refused (ConnectionRefusedError with `{code, message}`) when it carries a bad one."""
@@ -27,7 +35,7 @@ def connection_credentials(auth) -> tuple[str | None, str | None]:
     if not secret:
         return None, None
     if not isinstance(secret, str) or len(secret) > 200:
-        raise ConnectionRefusedError({"code": "NOT_FOUND", "message": "Invalid credentials."})
+        raise _refused(Code.NOT_FOUND)
     if secret.startswith("dvt_"):
         device = (
             Device.objects.select_related("license", "tenant")
@@ -35,19 +43,16 @@ def connection_credentials(auth) -> tuple[str | None, str | None]:
             .first()
         )
         if device is None:
-            error = license_refusal(Code.DEVICE_NOT_ACTIVATED)
-            raise ConnectionRefusedError({"code": error.code, "message": error.message})
+            raise _refused(Code.DEVICE_NOT_ACTIVATED)
         license, device_id = device.license, str(device.pk)
         license.tenant = device.tenant
     else:
         license, device_id = license_by_key(key=secret), None
         if license is None:
-            error = license_refusal(Code.NOT_FOUND)
-            raise ConnectionRefusedError({"code": error.code, "message": error.message})
+            raise _refused(Code.NOT_FOUND)
     code = license_status_code(license)
     if code != Code.VALID:
-        error = license_refusal(code)
-        raise ConnectionRefusedError({"code": error.code, "message": error.message})
+        raise _refused(code)
     return str(license.pk), device_id
 
 
