@@ -36,6 +36,11 @@ LicenseKeyScheme = _bearer(
     "licenseKey",
     "License key, with `hardwareId` in the query or body.",
 )
+SiteKeyScheme = _bearer(
+    "devices.api.authentication.SiteKeyAuthentication",
+    "siteApiKey",
+    "A NEOPRO site's `SITE_API_KEY` (64 hex), from register-site or resync.",
+)
 
 
 # --- Error responses -----------------------------------------------------------------------
