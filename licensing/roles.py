@@ -8,6 +8,7 @@ TENANT_STAFF_PERMISSIONS = [
     "licensing.view_license",
     "licensing.view_user",
     "devices.view_device",
+    "devices.add_device",  # register a NEOPRO site on one of their licenses' seats
     "devices.change_device",
     "releases.view_release",
     "releases.view_artifact",
@@ -32,4 +33,8 @@ TENANT_STAFF_PERMISSIONS = [
     "telemetry.add_alertrule",
     "telemetry.change_alertrule",
     "telemetry.delete_alertrule",
+    # Remote commands to their devices (NEOPRO sites).
+    "sync.view_devicecommand",
+    "sync.add_devicecommand",
+    "sync.change_devicecommand",
 ]

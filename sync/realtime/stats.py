@@ -11,5 +11,6 @@ def health_info() -> dict:
         "manager": "redis" if settings.REDIS_URL else "in-process",
         "connections": len(state.connections),
         "authenticatedSites": len(state.sites),
-        "counters": dict(sorted(state.counters.items())),
+        # A copy first: the event loop thread may add a counter meanwhile.
+        "counters": dict(sorted(dict(state.counters).items())),
     }

@@ -22,6 +22,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             key, tenant = self._licensing()
+            self._neopro(tenant)
             self._users(tenant)
             self._releases()
         self.stdout.write(
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                     "  Releases    : itstock-crm 1.1.0 (licensed), datashare 1.2.0 (open)",
                     "  Dashboard   : http://127.0.0.1:8000/admin/ (force an update from a"
                     " release's page: Releases → ITStock CRM 1.1.0 → Force the update)",
+                    f"  NEOPRO sites: register with it@acme.example / {DEMO_PASSWORD}",
                 ]
             )
         )
@@ -60,13 +62,26 @@ class Command(BaseCommand):
             return issued.key, tenant
         return license_regenerate_key(license=license), tenant
 
+    def _neopro(self, tenant):
+        """A NEOPRO license for Acme, so that register-site works with acme-it's login."""
+        product, _ = Product.objects.get_or_create(
+            slug=settings.RELAIS_NEOPRO_PRODUCT, defaults={"name": "NEOPRO"}
+        )
+        policy, _ = Policy.objects.get_or_create(
+            product=product, name="Sites", defaults={"max_devices": 20}
+        )
+        if not License.objects.filter(tenant=tenant, product=product).exists():
+            license_issue(tenant=tenant, policy=policy, name="Demo sites")
+
     def _users(self, tenant):
         admin, _ = User.objects.get_or_create(username="admin")
         admin.is_staff = admin.is_superuser = True
+        admin.email = "admin@relais.local"
         admin.set_password(DEMO_PASSWORD)
         admin.save()
         staff, _ = User.objects.get_or_create(username="acme-it", defaults={"tenant": tenant})
         staff.is_staff = True
+        staff.email = "it@acme.example"
         staff.tenant = tenant
         staff.set_password(DEMO_PASSWORD)
         staff.save()
