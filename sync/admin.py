@@ -162,7 +162,5 @@ class WebhookDeliveryAdmin(TenantScopedAdmin):
         )
 
 
-from . import (
-    admin_commands,  # noqa: E402,F401 - registers DeviceCommand and the device actions
-    document_admin,  # noqa: E402, F401 - synced documents' admins (seed 004)
-)
+# Synced documents' admins (seed 004); DeviceCommand's and the device list's command actions.
+from . import admin_commands, document_admin  # noqa: E402, F401
