@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,6 +117,7 @@ def command_create(
         from .realtime.push import commands_nudge
 
         device_id = str(device.pk)
+        transaction.on_commit(lambda: _note_pending(device_id))
         transaction.on_commit(lambda: commands_nudge(device_id))
     return command
 
@@ -135,8 +137,12 @@ def commands_claim(*, device: Device, limit: int = 50) -> list[dict]:
     Each command is claimed once, whoever asks (poll or push, any process)."""
     now = timezone.now()
     messages = []
+    try:  # cleared first: a command queued from now on sets it again after its commit
+        cache.delete(_pending_key(device.pk))
+    except Exception:  # noqa: BLE001 - the flag only spares queries
+        logger.warning("pending-commands flag of %s not cleared", device.pk, exc_info=True)
     with transaction.atomic():
-        rows = (
+        rows = list(
             DeviceCommand.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("release", "device__license", "device__tenant")
             .filter(device=device, status=C.QUEUED, expires_at__gt=now)
@@ -155,12 +161,32 @@ def commands_claim(*, device: Device, limit: int = 50) -> list[dict]:
                 messages.append(message)
                 if command.release_id is not None:
                     _session(command, UpdateSession.Status.PENDING)
+        if len(rows) == limit:
+            transaction.on_commit(lambda: _note_pending(device.pk))
     return messages
 
 
+def _pending_key(device_id) -> str:
+    return f"relais:commands:pending:{device_id}"
+
+
+def _note_pending(device_id) -> None:
+    try:
+        cache.set(_pending_key(device_id), 1, None)
+    except Exception:  # noqa: BLE001 - the sweep notes it again
+        logger.warning("pending-commands flag of %s not set", device_id, exc_info=True)
+
+
 def commands_pending(*, device: Device) -> list[dict]:
-    """What a heartbeat answer lists: the queued commands, now delivered."""
-    return commands_claim(device=device)
+    """What a heartbeat answer lists: the queued commands, now delivered. A hot path: it
+    claims only when a command was queued since the last claim (a cache flag set after
+    commit and noted again by the expiry sweep), so a heartbeat with nothing new costs no
+    query; without the cache it claims."""
+    try:
+        flagged = cache.get(_pending_key(device.pk))
+    except Exception:  # noqa: BLE001 - no cache: ask the database
+        flagged = True
+    return commands_claim(device=device) if flagged else []
 
 
 def _close(command: DeviceCommand, status: str, *, result=None, error="", now=None, actor=None):
@@ -285,4 +311,9 @@ def commands_expire(*, now=None) -> int:
             if command is not None:
                 _close(command, C.EXPIRED, now=now)
                 expired += 1
+    # Flags lost with the cache are noted again, so a heartbeat finds them at the latest
+    # one sweep later.
+    queued = DeviceCommand.objects.filter(status=C.QUEUED).values_list("device_id", flat=True)
+    for device_id in queued.distinct().iterator():
+        _note_pending(device_id)
     return expired

@@ -59,6 +59,7 @@ def test_staff_without_the_permission_is_refused(api_client):
 
     fleet = neopro_fleet()
     outsider = UserFactory(tenant=fleet.tenant, email="intern@club.fr")
+    outsider.groups.clear()  # staff of the tenant, without the tenant staff role
     response = _register(api_client, fleet, email=outsider.email)
     assert response.status_code == 403
     assert not Device.objects.exists()

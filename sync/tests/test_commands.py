@@ -235,7 +235,34 @@ def test_update_software_needs_a_release_of_the_devices_product(site, local_stor
 
 def test_tenant_staff_without_the_permission_cannot_queue(site):
     fleet, device, key = site
+    reader = UserFactory(tenant=fleet.tenant)
+    reader.groups.clear()  # staff of the tenant, without the tenant staff role
     client = APIClient()
-    client.force_authenticate(UserFactory(tenant=fleet.tenant))
+    client.force_authenticate(reader)
     response = client.post(M, {"device": str(device.pk), "type": "reboot"}, format="json")
     assert response.status_code == 403
+
+
+def test_heartbeats_claim_only_when_something_was_queued(
+    site, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from sync.commands import commands_pending
+
+    fleet, device, key = site
+    commands_pending(device=device)  # whatever a registration left behind
+    with django_assert_num_queries(0):
+        assert commands_pending(device=device) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = command_create(device=device, type="reboot")
+    assert [m["id"] for m in commands_pending(device=device)] == [str(queued.pk)]
+    with django_assert_num_queries(0):
+        assert commands_pending(device=device) == []
+    # A flag lost with the cache is noted again by the sweep.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = command_create(device=device, type="reboot")
+    cache.clear()
+    assert commands_pending(device=device) == []
+    commands_expire()
+    assert [m["id"] for m in commands_pending(device=device)] == [str(again.pk)]
