@@ -51,7 +51,7 @@ def _publish(event_type: str, command: DeviceCommand, actor=None, **extra) -> No
     events.publish(event_type, tenant=command.tenant, payload=payload, actor=actor)
 
 
-def _release_artifact(device: Device, release: Release) -> Artifact:
+def release_artifact_for(device: Device, release: Release) -> Artifact:
     """The artifact of `release` for `device`, if the device may have it."""
     refuse = ApiError("RELEASE_NOT_AVAILABLE", _("This release is not available here."), 400)
     if release.product_id != device.product_id or release.status != Release.Status.PUBLISHED:
@@ -95,7 +95,7 @@ def command_create(
     if not device.is_active:
         raise ApiError("DEVICE_INACTIVE", _("This device is deactivated."), 409)
     if release is not None:
-        artifact = _release_artifact(device, release)
+        artifact = release_artifact_for(device, release)
         data = {"version": release.version, "checksum": artifact.sha256}
     now = timezone.now()
     ttl = settings.RELAIS_COMMAND_TTL_SECONDS if ttl is None else ttl
@@ -127,7 +127,7 @@ def command_message(command: DeviceCommand) -> dict:
     delivery, so that it has its whole lifetime ahead of it."""
     data = dict(command.data)
     if command.release_id is not None:
-        artifact = _release_artifact(command.device, command.release)
+        artifact = release_artifact_for(command.device, command.release)
         data["updateUrl"] = artifact_url(artifact)
     return {"id": str(command.pk), "type": command.type, "data": data}
 

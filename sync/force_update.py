@@ -12,7 +12,7 @@ from releases.links import artifact_url
 from releases.models import Release
 
 from . import events
-from .commands import _release_artifact
+from .commands import release_artifact_for
 from .realtime.push import emit_to_room
 from .realtime.state import device_room
 
@@ -40,7 +40,7 @@ def push_force_update(
     sent = []
     for device in _targets(release, devices, hardware_ids, tenant):
         try:
-            artifact = _release_artifact(device, release)
+            artifact = release_artifact_for(device, release)
         except ApiError:
             continue
         message = {
