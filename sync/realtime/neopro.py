@@ -54,6 +54,13 @@ async def push_pending(site_id: str) -> int:
     return len(messages)
 
 
+def forget_site(sid: str, conn) -> None:
+    sids = state.sites.get(conn.site_id, set())
+    sids.discard(sid)
+    if not sids:
+        state.sites.pop(conn.site_id, None)
+
+
 async def _refuse(sid, conn, code: str, message: str) -> None:
     state.count("auth.refused")
     await state.sio.emit("auth_error", {"code": code, "message": message}, to=sid)
@@ -72,6 +79,9 @@ def register(sio) -> None:
         except SiteAuthError as exc:
             await _refuse(sid, conn, exc.code, exc.message)
             return None
+        if conn.site_id and conn.site_id != site["siteId"]:  # re-authenticated as another site
+            forget_site(sid, conn)
+            await sio.leave_room(sid, site_room(conn.site_id))
         conn.site_id = site["siteId"]
         state.sites.setdefault(conn.site_id, set()).add(sid)
         await sio.enter_room(sid, site_room(conn.site_id))

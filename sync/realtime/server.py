@@ -93,10 +93,7 @@ def build_server() -> socketio.AsyncServer:
         if conn.deadline is not None:
             conn.deadline.cancel()
         if conn.site_id:
-            sids = state.sites.get(conn.site_id, set())
-            sids.discard(sid)
-            if not sids:
-                state.sites.pop(conn.site_id, None)
+            neopro.forget_site(sid, conn)
 
     neopro.register(sio)
     itstock.register(sio)

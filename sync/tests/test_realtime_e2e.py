@@ -329,3 +329,18 @@ def _platform_admin():
     from licensing.tests.factories import UserFactory
 
     return UserFactory(is_superuser=True)
+
+
+def test_authenticating_again_as_another_site_leaves_the_first(asgi_server, agents):
+    fleet = neopro_fleet()
+    (first, first_key), (second, second_key) = registered_site(fleet), registered_site(fleet)
+    url = asgi_server()
+    agent = agents(url)
+    agent.authenticate(str(first.pk), first_key)
+    agent.authenticate(str(second.pk), second_key)
+    command_create(device=first, type="reboot")
+    heartbeat = {"siteId": str(second.pk), "metrics": METRICS}
+    assert agent.client.call("heartbeat", heartbeat, timeout=10) == {"ok": True}
+    health = requests.get(f"{url}/api/v1/health", timeout=5).json()["socketio"]
+    assert health["authenticatedSites"] == 1
+    assert DeviceCommand.objects.get().status == "queued"  # the first site's, not pushed here
