@@ -67,6 +67,7 @@ ROUTES = {
     "ping": ("get", "/api/v1/ping", "dvt_" + "y" * 40),
     "register": ("post", "/api/v1/updates/register-device", WRONG_KEY),
     "manage": ("get", "/api/v1/manage/licenses/", "rlt_" + "z" * 40),
+    "commands by site key": ("get", "/api/v1/devices/commands", "a" * 64),
 }
 
 
