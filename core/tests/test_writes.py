@@ -26,6 +26,8 @@ SERVICE_MODULES = {
     "telemetry/alerts.py",  # alerts opened, escalated, resolved (beat)
     "telemetry/maintenance.py",  # latest metrics' flush, rollups, retention (beat)
     "telemetry/expiry.py",  # license expiry notices (beat)
+    "devices/sites.py",  # NEOPRO sites: registration and key rotation (resync)
+    "sync/commands.py",  # remote commands: queue, claim on delivery, results, cancel, expiry
 }
 NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")
 
