@@ -68,6 +68,8 @@ class _StaffCredentialsView(PublicNodeView):
     throttle_classes = [AddressThrottle, AccountThrottle]
     throttle_scope = "site_auth"
     throttle_account_field = "email"
+    # Wrong credentials; a user without the permission; a hardware id taken, a site inactive.
+    error_statuses = (401, 403, 409, 429)
 
 
 class SiteRegisterView(_StaffCredentialsView):

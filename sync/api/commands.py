@@ -40,6 +40,8 @@ class CommandResultView(NodeView):
     """`POST /api/v1/devices/commands/<id>/result {commandId, status, result}`: the
     answer (`status` is the agent's `success` / `error`, or `succeeded` / `failed`)."""
 
+    error_statuses = (409,)  # an answer to a command already closed
+
     @extend_schema(
         request=CommandResultInput,
         responses=inline_serializer(

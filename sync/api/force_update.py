@@ -32,6 +32,7 @@ class ForceUpdateInput(StrictSerializer):
 
 class ForceUpdateView(APIView):
     permission_classes = [CanForceUpdates]
+    error_statuses = (404, 409)  # an unknown release; one not published
 
     @extend_schema(
         request=ForceUpdateInput,
