@@ -16,11 +16,10 @@ from sync.api.document_urls import dialect_urlpatterns as sync_documents_dialect
 from sync.api.document_urls import manage_router as sync_documents_manage
 from sync.api.document_urls import node_urlpatterns as sync_documents_node
 from sync.api.urls import manage_router as sync_manage
+from sync.api.urls import node_urlpatterns as sync_node
 from telemetry.api.urls import dialect_urlpatterns as telemetry_dialects
 from telemetry.api.urls import manage_router as telemetry_manage
 from telemetry.api.urls import node_urlpatterns as telemetry_node
-from sync.api.urls import manage_urlpatterns as sync_manage_views
-from sync.api.urls import node_urlpatterns as sync_node
 
 # Every app's management router; the tenancy tests walk this list.
 MANAGE_ROUTERS = [
@@ -31,7 +30,7 @@ MANAGE_ROUTERS = [
     sync_documents_manage,
     telemetry_manage,
 ]
-manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls] + sync_manage_views
+manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
 urlpatterns = [
     *admin_secrets.urlpatterns,  # the one-time secret page, under /admin/

@@ -1,17 +1,19 @@
 """ITStock's realtime push of a forced update: `force-update {version, downloadUrl,
 mandatory}` to each targeted device's room. Rooms are per device row, so a hardware id
-shared by two fleets reaches only the device the release is for."""
+shared by two fleets reaches only the device the release is for.
+
+Forcing is the rollouts' (releases.rollouts.rollout_start with `forced`, which records
+`update.forced`); when such a rollout starts at 100 %, a task calls `push_forced_rollout`
+here (named in RELAIS_FORCED_UPDATE_PUSH_TASK: releases does not import sync)."""
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
 from devices.models import Device
 from releases.links import artifact_url
-from releases.models import Release
+from releases.models import Release, Rollout
 
-from . import events
 from .commands import release_artifact_for
 from .realtime.push import emit_to_room
 from .realtime.state import device_room
@@ -22,7 +24,7 @@ def _targets(release: Release, devices, hardware_ids, tenant):
         devices = Device.objects.filter(hardware_id__in=list(hardware_ids or []))
         if tenant is not None:
             devices = devices.filter(tenant=tenant)
-    else:
+    elif not hasattr(devices, "filter"):
         devices = Device.objects.filter(pk__in=[getattr(d, "pk", d) for d in devices])
     scope = Q(product_id=release.product_id, status=Device.Status.ACTIVE)
     if release.tenant_id:
@@ -30,40 +32,36 @@ def _targets(release: Release, devices, hardware_ids, tenant):
     return devices.filter(scope).select_related("license", "tenant")
 
 
-def push_force_update(
-    *, release: Release, devices=None, hardware_ids=None, tenant=None, actor=None
-) -> int:
-    """Emit `force-update` to the rooms of `devices` (rows or ids) or of `hardware_ids`
-    (within `tenant` when given) that may install `release`; returns how many were sent."""
+def push_force_update(*, release: Release, devices=None, hardware_ids=None, tenant=None) -> int:
+    """Emit `force-update` to the rooms of `devices` (rows, ids or a queryset) or of
+    `hardware_ids` (within `tenant` when given) that may install `release`; returns how
+    many were sent. Emitted after commit; a device not connected gets the release at its
+    next update check."""
     if release.status != Release.Status.PUBLISHED:
-        raise ApiError("RELEASE_NOT_PUBLISHED", _("Only a published release can be forced."), 409)
-    sent = []
-    for device in _targets(release, devices, hardware_ids, tenant):
+        raise ApiError("RELEASE_NOT_PUBLISHED", "Only a published release can be forced.", 409)
+    pairs = []
+    for device in _targets(release, devices, hardware_ids, tenant).iterator(chunk_size=500):
         try:
             artifact = release_artifact_for(device, release)
         except ApiError:
             continue
-        message = {
-            "version": release.version,
-            "downloadUrl": artifact_url(artifact),
-            "mandatory": True,
-        }
-        sent.append((device, message))
-    with transaction.atomic():
-        by_tenant = {}
-        for device, _message in sent:
-            by_tenant.setdefault(device.tenant, 0)
-            by_tenant[device.tenant] += 1
-        for tenant_row, count in by_tenant.items():
-            payload = {
-                "releaseId": release.pk,
-                "product": release.product.slug,
-                "version": release.version,
-                "channel": release.channel,
-                "status": release.status,
-                "devices": count,
-            }
-            events.publish("update.forced", tenant=tenant_row, payload=payload, actor=actor)
-        pairs = [(device_room(d), m) for d, m in sent]
-        transaction.on_commit(lambda: [emit_to_room("force-update", m, r) for r, m in pairs])
-    return len(sent)
+        message = {"version": release.version, "downloadUrl": artifact_url(artifact)}
+        pairs.append((device_room(device), message | {"mandatory": True}))
+    transaction.on_commit(lambda: [emit_to_room("force-update", m, r) for r, m in pairs])
+    return len(pairs)
+
+
+def push_forced_rollout(*, rollout_id) -> int:
+    """The devices a forced rollout at 100 % targets: its devices, else its tenants'
+    devices, else every device of the release's product."""
+    rollout = Rollout.objects.select_related("release__product").filter(pk=rollout_id).first()
+    if rollout is None or not rollout.forced or rollout.status != Rollout.Status.RUNNING:
+        return 0
+    if rollout.percent < 100:
+        return 0  # progressive: devices take it at their next check, cohort by cohort
+    devices = Device.objects.all()
+    if rollout.target_device_ids:
+        devices = devices.filter(pk__in=rollout.target_device_ids)
+    elif rollout.target_tenant_ids:
+        devices = devices.filter(tenant_id__in=rollout.target_tenant_ids)
+    return push_force_update(release=rollout.release, devices=devices)

@@ -21,3 +21,11 @@ def webhook_deliveries_sweep_task() -> int:
 def commands_expire_task() -> int:
     """Beat: open commands past their expiry become `expired`."""
     return commands_expire()
+
+
+@shared_task
+def force_update_push_task(rollout_id: str) -> int:
+    """`force-update` to the devices a forced rollout at 100 % targets (ITStock push)."""
+    from .force_update import push_forced_rollout
+
+    return push_forced_rollout(rollout_id=rollout_id)

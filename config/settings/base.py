@@ -400,6 +400,8 @@ RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=
 RELAIS_HEARTBEAT_INGEST = env.str(
     "RELAIS_HEARTBEAT_INGEST", default="sync.heartbeat.heartbeat_contact_only"
 )
+# The task a forced rollout starting at 100 % queues to push ITStock's `force-update`.
+RELAIS_FORCED_UPDATE_PUSH_TASK = "sync.tasks.force_update_push_task"
 # Extra sections of /api/v1/health: {name: function returning a dict} (core imports no app).
 RELAIS_HEALTH_EXTRAS = {"socketio": "sync.realtime.stats.health_info"}
 

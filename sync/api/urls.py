@@ -2,7 +2,6 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .commands import CommandResultView, PendingCommandsView
-from .force_update import ForceUpdateView
 from .manage import (
     DeviceCommandViewSet,
     EventViewSet,
@@ -24,5 +23,3 @@ node_urlpatterns = [
         name="device-command-result",
     ),
 ]
-
-manage_urlpatterns = [path("force-update", ForceUpdateView.as_view(), name="force-update")]

@@ -280,14 +280,15 @@ def test_itstock_force_update_reaches_only_the_devices_room(asgi_server, local_s
         assert registered == {"ok": True, "hardwareId": device.hardware_id}
         _lines(theirs, "registered")
 
+        # "Force the update" (a forced rollout at 100 %) on these devices, over the API.
         staff = api_token_create(user=_platform_admin()).token
         forced = requests.post(
-            f"{url}/api/v1/manage/force-update",
-            json={"release": str(release.pk), "devices": [str(device.pk)]},
+            f"{url}/api/v1/manage/rollouts/",
+            json={"release": str(release.pk), "forced": True, "target_devices": [str(device.pk)]},
             headers={"Authorization": f"Bearer {staff}"},
             timeout=10,
         )
-        assert forced.json() == {"sent": 1}
+        assert forced.status_code == 201, forced.text
         update = _lines(ours, "force-update")[-1]["data"]
         artifact = release.artifacts.get()
         assert update == {
