@@ -8,18 +8,22 @@ stored or none). No UPDATE per report: contact and latest metrics go through the
 
 import json
 import logging
+import uuid
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.exceptions import ApiError
 from devices.models import Device
 from devices.services import device_seen
 
 from .alerts import alerts_check
 from .buffer import latest_note
 from .models import TelemetryReport
-from .validation import Report
+from .validation import Report, heartbeat_report
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +121,19 @@ def reports_record(
     )
     alerts_check(device=device, reports=reports, now=received_at)
     return count
+
+
+def heartbeat_ingest(*, device: Device, payload, now: datetime | None = None) -> str:
+    """The NEOPRO agent's heartbeat `{siteId, timestamp, metrics}` from `device`, over HTTP
+    or Socket.IO: checked, stored as one report. Returns the site id. A `siteId` that is not
+    the device's own is refused the same way whether it is unknown or another's."""
+    now = now or timezone.now()
+    site_id, report = heartbeat_report(payload, now=now)
+    try:
+        same = uuid.UUID(str(site_id)) == device.pk
+    except ValueError:
+        same = False
+    if not same:
+        raise ApiError("SITE_MISMATCH", _("siteId is not the authenticated site."), 403)
+    reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
+    return site_id

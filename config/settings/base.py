@@ -398,8 +398,10 @@ RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=
 # Where a NEOPRO heartbeat goes (a function `(device, payload)`): named here, not imported,
 # because telemetry and sync sit side by side.
 RELAIS_HEARTBEAT_INGEST = env.str(
-    "RELAIS_HEARTBEAT_INGEST", default="sync.heartbeat.heartbeat_contact_only"
+    "RELAIS_HEARTBEAT_INGEST", default="telemetry.ingest.heartbeat_ingest"
 )
+# What an HTTP heartbeat answer lists as `commands` (telemetry does not import sync).
+RELAIS_HEARTBEAT_PENDING_COMMANDS = "sync.commands.commands_pending"
 # The task a forced rollout starting at 100 % queues to push ITStock's `force-update`.
 RELAIS_FORCED_UPDATE_PUSH_TASK = "sync.tasks.force_update_push_task"
 # Extra sections of /api/v1/health: {name: function returning a dict} (core imports no app).

@@ -266,3 +266,23 @@ def test_heartbeats_claim_only_when_something_was_queued(
     assert commands_pending(device=device) == []
     commands_expire()
     assert [m["id"] for m in commands_pending(device=device)] == [str(again.pk)]
+
+
+def test_the_http_heartbeat_answer_lists_pending_commands(site, django_capture_on_commit_callbacks):
+    import time
+
+    fleet, device, key = site
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = command_create(device=device, type="reboot")
+    beat = {
+        "siteId": str(device.pk),
+        "timestamp": int(time.time() * 1000),
+        "metrics": {"cpu": 45.2, "memory": 62.1, "temperature": 52.3, "disk": 78.5},
+    }
+    answer = _agent(key).post("/api/v1/devices/heartbeat", beat, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["commands"] == [{"id": str(queued.pk), "type": "reboot", "data": {}}]
+    queued.refresh_from_db()
+    assert queued.status == "delivered"
+    again = _agent(key).post("/api/v1/devices/heartbeat", beat, format="json")
+    assert again.json()["commands"] == []

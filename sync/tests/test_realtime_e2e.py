@@ -20,12 +20,18 @@ from licensing.tests.factories import LicenseFactory
 from releases.tests.factories import published_release
 from sync.commands import command_create
 from sync.models import DeviceCommand
+from telemetry.models import TelemetryReport
 
 from .realtime import Agent, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NODE_DIR = Path(__file__).resolve().parents[2] / "tests" / "node"
 METRICS = {"cpu": 45.2, "memory": 62.1, "temperature": 52.3, "disk": 78.5, "uptime": 3600000}
+
+
+def _beat(site_id) -> dict:
+    """The agent's heartbeat, as the seed sends it every 30 s."""
+    return {"siteId": site_id, "timestamp": int(time.time() * 1000), "metrics": METRICS}
 
 
 @pytest.fixture
@@ -62,8 +68,9 @@ def test_neopro_register_authenticate_heartbeat_command_result(asgi_server, agen
     answer = agent.authenticate(site_id, api_key)
     assert answer["siteId"] == site_id and answer["siteName"] == "Site Rennes"
 
-    heartbeat = {"siteId": site_id, "timestamp": int(time.time() * 1000), "metrics": METRICS}
-    assert agent.client.call("heartbeat", heartbeat, timeout=10) == {"ok": True}
+    assert agent.client.call("heartbeat", _beat(site_id), timeout=10) == {"ok": True}
+    report = TelemetryReport.objects.get(device_id=site_id)  # the telemetry ingest's row
+    assert report.kind == "heartbeat" and report.metrics["temperature"] == 52.3
 
     body = {"device": site_id, "type": "restart_service", "data": {"service": "neopro-app"}}
     created = requests.post(
@@ -140,7 +147,7 @@ def test_a_command_queued_while_offline_arrives_on_reconnect(asgi_server, agents
 def test_bad_events_get_an_error_event_and_change_nothing(asgi_server, agents):
     site, key = registered_site(neopro_fleet())
     agent = agents(asgi_server())
-    agent.client.emit("heartbeat", {"siteId": str(site.pk), "metrics": METRICS})
+    agent.client.emit("heartbeat", _beat(str(site.pk)))
     assert agent.next("error")["code"] == "NOT_AUTHENTICATED"
     agent.authenticate(str(site.pk), key)
     agent.client.emit("heartbeat", ["not", "an", "object"])
@@ -188,10 +195,10 @@ def test_silent_sockets_are_dropped_and_chatty_ones_throttled(asgi_server, agent
     chatty = agents(url)
     chatty.authenticate(str(site.pk), key)  # event 1
     for _ in range(5):
-        chatty.client.emit("heartbeat", {"siteId": str(site.pk), "metrics": METRICS})
+        chatty.client.emit("heartbeat", _beat(str(site.pk)))
     assert chatty.next("error")["code"] == "THROTTLED"
     for _ in range(6):
-        chatty.client.emit("heartbeat", {"siteId": str(site.pk), "metrics": METRICS})
+        chatty.client.emit("heartbeat", _beat(str(site.pk)))
     chatty.next("disconnect")
     counters = requests.get(f"{url}/api/v1/health", timeout=5).json()["socketio"]["counters"]
     assert counters["dropped.unauthenticated"] == 1 and counters["throttled"] >= 1
@@ -336,7 +343,7 @@ def test_authenticating_again_as_another_site_leaves_the_first(asgi_server, agen
     agent.authenticate(str(first.pk), first_key)
     agent.authenticate(str(second.pk), second_key)
     command_create(device=first, type="reboot")
-    heartbeat = {"siteId": str(second.pk), "metrics": METRICS}
+    heartbeat = _beat(str(second.pk))
     assert agent.client.call("heartbeat", heartbeat, timeout=10) == {"ok": True}
     health = requests.get(f"{url}/api/v1/health", timeout=5).json()["socketio"]
     assert health["authenticatedSites"] == 1

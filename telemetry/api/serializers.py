@@ -23,6 +23,10 @@ class TelemetryOutput(serializers.Serializer):
     accepted = serializers.IntegerField()
     serverTime = serializers.DateTimeField()  # noqa: N815
     heartbeatInterval = serializers.IntegerField(help_text="Milliseconds.")  # noqa: N815
+    commands = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Commands queued for the site, `{id, type, data}`, now delivered.",
+    )
 
 
 class HeartbeatMetrics(serializers.Serializer):

@@ -1,19 +1,16 @@
 """Node routes receiving reports: thin views over telemetry.ingest."""
 
-import uuid
-
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
-from core.exceptions import ApiError
 from licensing.selectors import tenant_node_license
 
-from ..ingest import reports_record
-from ..validation import canonical_reports, cybersensei_report, heartbeat_report
+from ..ingest import heartbeat_ingest, reports_record
+from ..validation import canonical_reports, cybersensei_report
 from .parsers import BoundedJSONParser
 from .serializers import (
     CyberSenseiTelemetryInput,
@@ -61,20 +58,17 @@ class HeartbeatView(NodeView):
     @extend_schema(request=HeartbeatInput, responses=HeartbeatOutput)
     def post(self, request):
         now = timezone.now()
-        site_id, report = heartbeat_report(request.data, now=now)
         device = request.user.device
-        try:
-            same = uuid.UUID(site_id) == device.pk
-        except ValueError:
-            same = False
-        if not same:  # unknown and foreign sites alike: nothing is learnt about either
-            raise ApiError("SITE_MISMATCH", _("siteId is not the authenticated site."), 403)
-        reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
+        site_id = heartbeat_ingest(device=device, payload=request.data, now=now)
+        # The commands queued for the site, now delivered (sync's, named in settings:
+        # telemetry does not import sync). No query when nothing was queued.
+        pending = import_string(settings.RELAIS_HEARTBEAT_PENDING_COMMANDS)
         body = {
             "ok": True,
             "siteId": site_id,
             "serverTime": now,
             "heartbeatInterval": heartbeat_interval_ms(),
+            "commands": pending(device=device),
         }
         return Response(body)
 
