@@ -23,10 +23,6 @@ class TelemetryOutput(serializers.Serializer):
     accepted = serializers.IntegerField()
     serverTime = serializers.DateTimeField()  # noqa: N815
     heartbeatInterval = serializers.IntegerField(help_text="Milliseconds.")  # noqa: N815
-    commands = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="Commands queued for the site, `{id, type, data}`, now delivered.",
-    )
 
 
 class HeartbeatMetrics(serializers.Serializer):
@@ -49,6 +45,10 @@ class HeartbeatOutput(serializers.Serializer):
     siteId = serializers.CharField()  # noqa: N815
     serverTime = serializers.DateTimeField()  # noqa: N815
     heartbeatInterval = serializers.IntegerField(help_text="Milliseconds.")  # noqa: N815
+    commands = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Commands queued for the site, `{id, type, data}`, now delivered.",
+    )
 
 
 class CyberSenseiTelemetryInput(serializers.Serializer):
