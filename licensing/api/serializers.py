@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from core.api.serializers import INT_MAX, StrictSerializer
 
+from .. import services
 from ..models import ApiToken, License, Policy, Product, Tenant
 
 
@@ -135,20 +136,8 @@ class ProductUpdateInput(StrictSerializer):
     )
 
 
-POLICY_FIELDS = [
-    "id",
-    "product",
-    "name",
-    "max_devices",
-    "duration",
-    "max_validations",
-    "heartbeat_window",
-    "grace_period",
-    "maintenance_duration",
-    "entitlements",
-    "offline_validity",
-    "is_active",
-]
+# What a policy shows: its id, product and state, and what its service lets staff edit.
+POLICY_FIELDS = ["id", "product", *sorted(services.POLICY_FIELDS), "is_active"]
 
 
 class PolicySerializer(serializers.ModelSerializer):
