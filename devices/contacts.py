@@ -29,8 +29,9 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
+
+from core.cache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +40,6 @@ FLUSHING = "relais:seen:flushing"
 SEQ = "relais:seen:seq"
 DONE = "relais:seen:done"  # the last sequence number flushed
 TAKING = "relais:seen:taking"  # the last one a flush under way has read
-
-
-def _redis():
-    """The raw Redis client behind the default cache, or None for another backend."""
-    backend = caches["default"]
-    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
 # Devices this process noted, with when (monotonic): noting one again within
@@ -109,7 +104,7 @@ def _push(contacts: dict[str, int]) -> None:
     """Into the Redis hash in one HSET, or one by one into another cache. Never raises: a
     cache outage drops the contacts (logged); the devices' next contacts are noted again."""
     try:
-        client = _redis()
+        client = redis_client()
         if client is not None:
             client.hset(cache.make_key(HASH), mapping=contacts)
             return
@@ -128,7 +123,7 @@ def _push(contacts: dict[str, int]) -> None:
 def contacts_take() -> dict[str, int]:
     """Device id → latest epoch seconds of every contact noted since the last take."""
     contacts_push()
-    client = _redis()
+    client = redis_client()
     if client is not None:
         source, target = cache.make_key(HASH), cache.make_key(FLUSHING)
         if client.exists(source) and not client.exists(target):
@@ -148,7 +143,7 @@ def contacts_take() -> dict[str, int]:
 
 def contacts_done() -> None:
     """The taken contacts are in the database: forget them."""
-    client = _redis()
+    client = redis_client()
     if client is not None:
         client.delete(cache.make_key(FLUSHING))
         return

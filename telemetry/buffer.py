@@ -19,20 +19,12 @@ import json
 import logging
 from urllib.parse import quote
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 
+from core.cache import redis_client
+
 logger = logging.getLogger(__name__)
-
-
-def _redis():
-    """The raw Redis client of the default cache, or None for another backend. (`cache` is a
-    proxy: the backend itself is `caches["default"]`.)"""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        return backend._cache.get_client(write=True)
-    return None
 
 
 class Buffer:
@@ -51,7 +43,7 @@ class Buffer:
                 str(k): json.dumps(v, cls=DjangoJSONEncoder, separators=(",", ":"))
                 for k, v in values.items()
             }
-            client = _redis()
+            client = redis_client()
             if client is not None:
                 client.hset(cache.make_key(self.hash), mapping=encoded)
                 return
@@ -69,7 +61,7 @@ class Buffer:
 
     def take(self) -> dict[str, dict]:
         """Field → value noted since the last flush."""
-        client = _redis()
+        client = redis_client()
         if client is not None:
             source, target = cache.make_key(self.hash), cache.make_key(self.flushing)
             if client.exists(source) and not client.exists(target):
@@ -90,7 +82,7 @@ class Buffer:
 
     def done(self) -> None:
         """What was taken is in the database: forget it."""
-        client = _redis()
+        client = redis_client()
         if client is not None:
             client.delete(cache.make_key(self.flushing))
             return

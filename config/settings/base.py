@@ -53,6 +53,9 @@ MIDDLEWARE = [
     "core.middleware.QueryControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The node hot path's plain case, answered before sessions, locale, CSRF... (off with
+    # RELAIS_NODE_LEAN=false: every request then takes the full stack).
+    "core.api.lean.LeanNodeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -258,6 +261,9 @@ RELAIS_NODE_AUTHENTICATION = [
     "devices.api.authentication.LicenseKeyAuthentication",
     "devices.api.authentication.SiteKeyAuthentication",
 ]
+# The lean path of the node hot routes (core.api.lean) and how it finds a node: one query.
+RELAIS_NODE_LEAN = env.bool("RELAIS_NODE_LEAN", default=True)
+RELAIS_NODE_LEAN_AUTHENTICATION = "devices.api.authentication.lean_node_principal"
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),

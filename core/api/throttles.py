@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from ..cache import redis_client
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,6 +44,8 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        if getattr(getattr(request, "_request", request), "relais_counted", None) == self.key:
+            return True  # counted by the lean path (node_throttle_count), which stepped aside
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
@@ -92,6 +96,49 @@ class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
             return True
 
 
+def node_throttle_count(request, ident: str) -> bool:
+    """The lean path's count of one node request in the bucket ScopedThrottle uses for the
+    `node` scope and `ident` ("device:<id>"): True when it passes. On Redis, one round trip
+    (MULTI: SET NX EX, INCR; EXEC); on another cache, ScopedThrottle's own add/incr. A
+    counted request is marked, so that the full stack does not count it again if the lean
+    path steps aside; a refused one is not, so the full stack counts it and answers the 429.
+    The cache being down lets the request through, as the throttles do."""
+    rate = settings.RELAIS_THROTTLE_RATES.get("node")
+    if rate is None:
+        return True
+    limit, duration = _parse_rate(rate)
+    key = ScopedThrottle.cache_format % {"scope": "node", "ident": ident}
+    window_key = f"{key}:{int(FixedWindowRateThrottle.timer() // duration)}"
+    try:
+        client = redis_client()
+        if client is not None:
+            pipe = client.pipeline(transaction=True)
+            pipe.set(cache.make_and_validate_key(window_key), 0, ex=duration, nx=True)
+            pipe.incr(cache.make_and_validate_key(window_key))
+            count = pipe.execute()[1]
+        else:
+            throttle = FixedWindowRateThrottle.__new__(FixedWindowRateThrottle)
+            throttle.duration = duration
+            count = throttle._count(window_key)
+    except Exception:  # noqa: BLE001
+        logger.warning("throttle node skipped: cache unavailable", exc_info=True)
+        return True
+    if count > limit:
+        return False
+    request.relais_counted = key
+    return True
+
+
+_rates: dict[str, tuple[int, int]] = {}
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    parsed = _rates.get(rate)
+    if parsed is None:
+        parsed = _rates[rate] = SimpleRateThrottle.parse_rate(None, rate)
+    return parsed
+
+
 # --- Failed authentications per address --------------------------------------------------
 
 
@@ -140,6 +187,15 @@ def auth_failures_guard(request) -> None:
         return
     if failures >= limit:
         raise Throttled(wait=left, detail=_("Too many failed authentications from this address."))
+
+
+def auth_failures_suspect(request) -> bool:
+    """Whether this process saw the caller's address fail to authenticate in the current
+    window (no cache read): the lean path then leaves the request to the full stack."""
+    if not settings.RELAIS_THROTTLE_AUTH_FAILURES or not _suspects:
+        return False
+    until = _suspects.get(_Address().get_ident(request))
+    return until is not None and until >= time.time()
 
 
 def auth_failure_record(request) -> None:

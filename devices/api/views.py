@@ -3,8 +3,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.authentication import bearer_token
+from core.api.lean import LeanNodeView, lean_json
 from core.api.throttles import auth_failure_record, auth_failures_guard
-from core.api.views import NodeView, PublicNodeView
+from core.api.views import PublicNodeView
 from core.exceptions import ApiError
 from licensing.codes import Code, license_refusal
 
@@ -61,15 +62,21 @@ class RegisterDeviceView(PublicNodeView):
         return Response(RegisterOutput(body).data, status=201 if registration.created else 200)
 
 
-class PingView(NodeView):
+def ping_body(principal) -> dict:
+    device = principal.device
+    return {"ok": True, "deviceId": device.pk if device else None, "serverTime": timezone.now()}
+
+
+class PingView(LeanNodeView):
     """`GET /api/v1/ping`: the nodes' connection test, and the floor hot paths are measured
     against (authentication and nothing else)."""
 
     license_only_ok = True
+    lean_methods = ("GET",)
 
     @extend_schema(responses=PingOutput)
     def get(self, request):
-        device = request.user.device
-        return Response(
-            {"ok": True, "deviceId": device.pk if device else None, "serverTime": timezone.now()}
-        )
+        return Response(ping_body(request.user))
+
+    def lean_get(self, request, principal):
+        return lean_json(ping_body(principal))

@@ -7,6 +7,7 @@ from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from core.api.lean import LeanNodeView, lean_json
 from core.api.views import NodeView
 
 from ..manifests import offer_signed_fields
@@ -46,25 +47,35 @@ def offer_body(request, offer, device_id) -> dict:
     return body
 
 
-class UpdateCheckView(NodeView):
+def check_body(request, device) -> dict:
+    """The check's answer for `device` (request: Django's or DRF's, both read the same)."""
+    d = check_params(request.GET)
+    offer = update_check(
+        device=device,
+        version=d.get("version"),
+        platform=d.get("platform", ""),
+        channel=d.get("channel", ""),
+        os_version=d.get("osVersion", ""),
+    )
+    if offer is None:
+        return {"updateAvailable": False}
+    return offer_body(request, offer, device.pk)
+
+
+class UpdateCheckView(LeanNodeView):
     """`GET /api/v1/updates/check?hardwareId&version&osVersion[&platform&channel]`.
 
-    Budget: the authentication query and, on a cold cache, the catalogue query. No write."""
+    Budget: the authentication query and, on a cold cache, the catalogue query. No write.
+    The plain case takes the lean path (core.api.lean)."""
+
+    lean_methods = ("GET",)
 
     @extend_schema(parameters=[CheckInput], responses=CheckOutput)
     def get(self, request):
-        d = check_params(request.query_params)
-        device = request.user.device
-        offer = update_check(
-            device=device,
-            version=d.get("version"),
-            platform=d.get("platform", ""),
-            channel=d.get("channel", ""),
-            os_version=d.get("osVersion", ""),
-        )
-        if offer is None:
-            return Response({"updateAvailable": False})
-        return Response(offer_body(request, offer, device.pk))
+        return Response(check_body(request, request.user.device))
+
+    def lean_get(self, request, principal):
+        return lean_json(check_body(request, principal.device))
 
 
 class UpdateStatusView(NodeView):

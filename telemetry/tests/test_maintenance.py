@@ -63,7 +63,7 @@ def test_a_cache_outage_never_fails_a_report(api_client, settings):
         mock.patch("django.core.cache.cache.set", broken),
         mock.patch("django.core.cache.cache.add", broken),
         mock.patch("django.core.cache.cache.incr", broken),
-        mock.patch("telemetry.buffer._redis", broken),
+        mock.patch("telemetry.buffer.redis_client", broken),
     ):
         response = _post(api_client, device, {"metrics": {"cpu": 1}})
         heartbeat = {
@@ -135,7 +135,7 @@ def test_on_redis_a_report_costs_one_hset(settings):
 
     if not settings.REDIS_URL:
         pytest.skip("needs Redis")
-    assert buffer._redis() is not None
+    assert buffer.redis_client() is not None
     device = DeviceFactory()
     client = caches["default"]._cache.get_client(write=True)
     buffer.latest_note(device.pk, {"metrics": {"cpu": 1}})
