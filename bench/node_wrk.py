@@ -173,7 +173,9 @@ def categorise(stack: str) -> str:
 
 
 def profile(args, server, port, creds, routes):
-    """Each route once more under py-spy (raw stacks of both workers, active threads only)."""
+    """Each route once more under py-spy: raw stacks of both workers, sampling only the thread
+    holding the GIL (Python's CPU time; waits on PostgreSQL or Redis show as the socket
+    calls they sit in only while the GIL is held)."""
     args.profile.mkdir(parents=True, exist_ok=True)
     workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
     for name, (path, expect) in routes.items():
@@ -191,6 +193,7 @@ def profile(args, server, port, creds, routes):
                     "--duration",
                     str(args.duration),
                     "--nonblocking",
+                    "--gil",
                     "--output",
                     str(args.profile / f"{name}-{pid}.txt"),
                 ],
@@ -209,7 +212,7 @@ def profile(args, server, port, creds, routes):
                 category = categorise(stack)
                 totals[category] = totals.get(category, 0) + int(count)
                 samples += int(count)
-        print(f"\nprofile of {name} ({samples} samples of active worker threads):")
+        print(f"\nprofile of {name} ({samples} samples of the worker thread holding the GIL):")
         for category, count in sorted(totals.items(), key=lambda item: -item[1]):
             print(f"  {count * 100 / samples:5.1f} %  {category}")
 

@@ -125,9 +125,16 @@ def reports_record(
 
 def heartbeat_ingest(*, device: Device, payload, now: datetime | None = None) -> str:
     """The NEOPRO agent's heartbeat `{siteId, timestamp, metrics}` from `device`, over HTTP
-    or Socket.IO: checked, stored as one report. Returns the site id. A `siteId` that is not
-    the device's own is refused the same way whether it is unknown or another's."""
+    or Socket.IO: checked, stored as one report. Returns the site id."""
     now = now or timezone.now()
+    site_id, report = heartbeat_checked(device=device, payload=payload, now=now)
+    reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
+    return site_id
+
+
+def heartbeat_checked(*, device: Device, payload, now: datetime) -> tuple[str, Report]:
+    """(site id, report) of a heartbeat, nothing written. A `siteId` that is not the
+    device's own is refused the same way whether it is unknown or another's."""
     site_id, report = heartbeat_report(payload, now=now)
     try:
         same = uuid.UUID(str(site_id)) == device.pk
@@ -135,5 +142,4 @@ def heartbeat_ingest(*, device: Device, payload, now: datetime | None = None) ->
         same = False
     if not same:
         raise ApiError("SITE_MISMATCH", _("siteId is not the authenticated site."), 403)
-    reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
-    return site_id
+    return site_id, report

@@ -14,7 +14,8 @@ with a principal from RELAIS_NODE_LEAN_AUTHENTICATION (one indexed query, only t
 node route reads) and a throttle counted in one cache round trip. Whenever the lean path is
 not sure it would answer exactly as the full stack does (no or unusual credentials, an
 address that failed to authenticate, an unknown device, a license that is not valid, a
-throttled client, a parameter or body the plain case does not cover, any exception), it
+throttled client, a parameter or body the plain case does not cover, any exception but a
+database error, which the full stack would meet too and answer with a JSON 500), it
 steps aside and the request goes down the full stack unchanged: the full stack alone
 answers every error, so bodies, codes, dialects and languages of errors are the ones the
 node API always gave. What the lean path answers is what the full stack answers for the same
@@ -32,6 +33,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
@@ -39,6 +41,7 @@ from django.utils.module_loading import import_string
 from rest_framework.utils.encoders import JSONEncoder
 
 from ..tasks import left_to_sweeps
+from ..text import forbidden_in_document
 from .views import NodeView
 
 logger = logging.getLogger(__name__)
@@ -48,12 +51,46 @@ class LeanNodeView(NodeView):
     """A node route with a lean answer for the plain case (see the module's docstring).
 
     `lean_<method>(request, principal)` gets Django's HttpRequest (not DRF's) and the node's
-    principal; it returns an HttpResponse (`lean_json`), or None to step aside. It must not
-    keep state on `self`: one instance serves every lean request. It must step aside, not
-    answer, when the full stack would answer an error; an exception steps aside too, so a
-    lean handler that writes must write last and at most once."""
+    principal; it returns an HttpResponse (`lean_json`), or None (or raises) to step aside.
+    It must not keep state on `self`: one instance serves every lean request. It must step
+    aside, not answer, when the full stack would answer an error. A handler that writes
+    validates first, then calls `lean_writing(request)`, then writes: an exception after
+    that point is the answer (a 500), so nothing is written twice."""
 
     lean_methods: tuple[str, ...] = ()
+
+
+class StepAside(Exception):  # noqa: N818 - a decision, not an error
+    """Raised in a lean handler: the full stack answers this request."""
+
+
+def lean_writing(request) -> None:
+    """Called by a lean handler just before it writes: from there on, an exception is the
+    request's answer (a 500, as on the full stack), not a reason to step aside and write
+    again. Harmless when the full stack calls the same code with DRF's request."""
+    request.relais_lean_wrote = True
+
+
+def lean_json_body(request, limit: int):
+    """The JSON document of a plain body, or StepAside (the full stack's parsers then give
+    their answer): `application/json` in UTF-8, a Content-Length of at most `limit`, strict
+    JSON (no NaN), no control character in any string."""
+    media_type, _, charset = request.META.get("CONTENT_TYPE", "").partition(";")
+    if media_type.strip().lower() != "application/json":
+        raise StepAside
+    if charset and charset.strip().lower().replace('"', "") not in ("charset=utf-8", ""):
+        raise StepAside
+    length = request.META.get("CONTENT_LENGTH", "")
+    if not length.isdigit() or int(length) > limit:
+        raise StepAside
+    data = json.loads(request.body.decode("utf-8"), parse_constant=_no_constant)
+    if forbidden_in_document(data) is not None:
+        raise StepAside
+    return data
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
 
 
 def lean_json(data, status: int = 200) -> HttpResponse:
@@ -122,6 +159,13 @@ class LeanNodeMiddleware:
             request.user = principal
             with left_to_sweeps():
                 return handler(request, principal)
-        except Exception:  # noqa: BLE001 - the full stack answers, with its own error
-            logger.debug("lean path stepped aside on an exception", exc_info=True)
+        except DatabaseError:
+            # The full stack would meet the same database: its answer is this error's (a
+            # JSON 500), without a second wait on a database that is down or slow.
+            raise
+        except Exception:
+            if getattr(request, "relais_lean_wrote", False):
+                raise  # written: answered as the full stack would (a 500), not written twice
+            # Nothing written: the full stack answers, with its own error.
+            logger.debug("lean path stepped aside", exc_info=True)
             return None

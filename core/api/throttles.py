@@ -98,9 +98,9 @@ class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
 
 def node_throttle_count(request, ident: str) -> bool:
     """The lean path's count of one node request in the bucket ScopedThrottle uses for the
-    `node` scope and `ident` ("device:<id>"): True when it passes. On Redis, one round trip
-    (MULTI: SET NX EX, INCR; EXEC); on another cache, ScopedThrottle's own add/incr. A
-    counted request is marked, so that the full stack does not count it again if the lean
+    `node` scope and `ident` ("device:<id>"): True when it passes. On Redis, one command
+    (COUNT_SCRIPT); on another cache, ScopedThrottle's own add/incr. A counted request is
+    marked, so that the full stack does not count it again if the lean
     path steps aside; a refused one is not, so the full stack counts it and answers the 429.
     The cache being down lets the request through, as the throttles do."""
     rate = settings.RELAIS_THROTTLE_RATES.get("node")
@@ -112,10 +112,7 @@ def node_throttle_count(request, ident: str) -> bool:
     try:
         client = redis_client()
         if client is not None:
-            pipe = client.pipeline(transaction=True)
-            pipe.set(cache.make_and_validate_key(window_key), 0, ex=duration, nx=True)
-            pipe.incr(cache.make_and_validate_key(window_key))
-            count = pipe.execute()[1]
+            count = _redis_count(client, cache.make_and_validate_key(window_key), duration)
         else:
             throttle = FixedWindowRateThrottle.__new__(FixedWindowRateThrottle)
             throttle.duration = duration
@@ -129,7 +126,21 @@ def node_throttle_count(request, ident: str) -> bool:
     return True
 
 
+# INCR, and the window's expiry on its first request: atomic, one round trip (EVALSHA).
+COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_count_script = None
 _rates: dict[str, tuple[int, int]] = {}
+
+
+def _redis_count(client, key: str, duration: int) -> int:
+    global _count_script
+    if _count_script is None:
+        _count_script = client.register_script(COUNT_SCRIPT)
+    return _count_script(keys=[key], args=[duration], client=client)
 
 
 def _parse_rate(rate: str) -> tuple[int, int]:

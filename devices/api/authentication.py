@@ -223,10 +223,11 @@ _BY_KEY = _CompiledQuery(
 
 
 def lean_node_principal(request) -> NodePrincipal | None:
-    """The principal of a node sending a device token, or a license key with `hardwareId`
-    in the query: one query, the same credentials and refusal rules as the authentication
-    classes above, or None when the full stack should decide (anything else, including
-    every refusal: the full stack answers it, and counts the failure)."""
+    """The principal of a node sending a device token, a license key with `hardwareId` in
+    the query, or a site key (tried in the full stack's order): one query, the same
+    refusal rules as the authentication classes above, or None when the full stack should
+    decide (anything else, including every refusal: the full stack answers it, and counts
+    the failure)."""
     header = request.META.get("HTTP_AUTHORIZATION", "").split()
     if len(header) != 2 or header[0] != "Bearer" or auth_failures_suspect(request):
         return None
@@ -239,6 +240,8 @@ def lean_node_principal(request) -> NodePrincipal | None:
         if not hardware_id:
             return None  # a license key alone (license_only_ok routes): the full stack
         row = _BY_KEY.row(connection, secret_hash(license_key_normalize(secret)), hardware_id)
+    elif site_key_is_well_formed(secret):
+        row = _BY_TOKEN.row(connection, secret_hash(secret))
     else:
         return None
     if row is None:

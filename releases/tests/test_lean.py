@@ -7,6 +7,7 @@ the full stack (the lean path steps aside)."""
 from unittest import mock
 
 import pytest
+from django.db import OperationalError
 
 from devices.api.views import PingView
 from devices.services import device_deactivate, device_rotate_token
@@ -184,10 +185,41 @@ def test_one_query_per_warm_check(client, settings, device, django_assert_num_qu
         assert client.get(PING, **_token(device)).status_code == 200
 
 
-def test_a_database_error_in_the_lean_path_gets_the_full_stacks_answer(client, settings, device):
+def test_an_unexpected_error_in_the_lean_path_gets_the_full_stacks_answer(client, settings, device):
     settings.RELAIS_NODE_LEAN = True
-    with mock.patch(
-        "devices.api.authentication._BY_TOKEN.row", side_effect=RuntimeError("database down")
-    ):
+    with mock.patch("devices.api.authentication._BY_TOKEN.row", side_effect=RuntimeError("bug")):
         response = client.get(CHECK, **_token(device))
     assert response.status_code == 200 and response.json()["version"] == "1.2.0"
+
+
+def test_the_database_down_is_answered_once_as_the_full_stack_does(client, settings, device):
+    """No second wait on the database through the full stack: the same JSON 500 at once."""
+    answers = []
+    for lean in (True, False):
+        settings.RELAIS_NODE_LEAN = lean
+        client.raise_request_exception = False
+        down = OperationalError("connection refused")
+        with (
+            mock.patch("devices.api.authentication._BY_TOKEN.row", side_effect=down) as lean_row,
+            mock.patch("devices.api.authentication._devices", side_effect=down),
+        ):
+            response = client.get(CHECK, **_token(device))
+        answers.append((response.status_code, response.json()))
+        assert lean_row.call_count == int(lean)
+    assert answers[0] == answers[1] and answers[0][0] == 500
+    assert answers[0][1]["code"] == "SERVER_ERROR"
+
+
+def test_on_redis_the_lean_count_expires_with_its_window(client, settings, device):
+    from core.cache import redis_client
+
+    if redis_client() is None:
+        pytest.skip("needs Redis, the production cache")
+    settings.RELAIS_NODE_LEAN = True
+    settings.RELAIS_THROTTLE_RATES = {**settings.RELAIS_THROTTLE_RATES, "node": "600/min"}
+    forget_caches()
+    for _ in range(2):
+        assert client.get(PING, **_token(device)).status_code == 200
+    client_ = redis_client()
+    (key,) = client_.keys(f"*throttle_node_device:{device.pk}:*")
+    assert int(client_.get(key)) == 2 and 0 < client_.ttl(key) <= 60

@@ -6,10 +6,11 @@ from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
+from core.api.lean import LeanNodeView, lean_json, lean_json_body, lean_writing
+from core.api.views import DialectView, StatusCodeErrorsMixin
 from licensing.selectors import tenant_node_license
 
-from ..ingest import heartbeat_ingest, reports_record
+from ..ingest import heartbeat_checked, reports_record
 from ..validation import canonical_reports, cybersensei_report
 from .parsers import BoundedJSONParser
 from .serializers import (
@@ -29,48 +30,68 @@ def heartbeat_interval_ms() -> int:
     return settings.RELAIS_HEARTBEAT_INTERVAL_SECONDS * 1000
 
 
-class TelemetryView(NodeView):
+def telemetry_answer(request, device, data) -> dict:
+    """Store `data` (one report or `{reports}`) from `device`; the answer's body."""
+    now = timezone.now()
+    reports = canonical_reports(data, now=now)
+    lean_writing(request)
+    count = reports_record(
+        tenant_id=device.tenant_id, device=device, reports=reports, received_at=now
+    )
+    return {"accepted": count, "serverTime": now, "heartbeatInterval": heartbeat_interval_ms()}
+
+
+class TelemetryView(LeanNodeView):
     """`POST /api/v1/telemetry`: one report, or `{reports: [...]}` (at most 500, stored all
-    or none). Budget: authentication and one INSERT."""
+    or none). Budget: authentication and one INSERT. The plain case takes the lean path
+    (core.api.lean)."""
 
     parser_classes = [BoundedJSONParser]
+    lean_methods = ("POST",)
 
     @extend_schema(request=TelemetryInput, responses={201: TelemetryOutput})
     def post(self, request):
-        now = timezone.now()
-        reports = canonical_reports(request.data, now=now)
-        device = request.user.device
-        count = reports_record(
-            tenant_id=device.tenant_id, device=device, reports=reports, received_at=now
-        )
-        body = {"accepted": count, "serverTime": now, "heartbeatInterval": heartbeat_interval_ms()}
-        return Response(body, status=201)
+        return Response(telemetry_answer(request, request.user.device, request.data), status=201)
+
+    def lean_post(self, request, principal):
+        data = lean_json_body(request, settings.RELAIS_TELEMETRY_MAX_BODY_BYTES)
+        return lean_json(telemetry_answer(request, principal.device, data), status=201)
 
 
-class HeartbeatView(NodeView):
+def heartbeat_answer(request, device, data) -> dict:
+    """Store the heartbeat `data` of `device`; the answer's body, with the commands queued
+    for the site, now delivered (sync's, named in settings: telemetry does not import
+    sync; no query when nothing was queued)."""
+    now = timezone.now()
+    site_id, report = heartbeat_checked(device=device, payload=data, now=now)
+    lean_writing(request)
+    reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
+    pending = import_string(settings.RELAIS_HEARTBEAT_PENDING_COMMANDS)
+    return {
+        "ok": True,
+        "siteId": site_id,
+        "serverTime": now,
+        "heartbeatInterval": heartbeat_interval_ms(),
+        "commands": pending(device=device),
+    }
+
+
+class HeartbeatView(LeanNodeView):
     """`POST /api/v1/devices/heartbeat`, the NEOPRO agent's heartbeat `{siteId, timestamp,
     metrics{cpu, memory, temperature, disk, uptime}}` (a NEOPRO site is a device: `siteId`
     is its id). The answer names the interval the server wants, in milliseconds like the
-    agent's HEARTBEAT_INTERVAL."""
+    agent's HEARTBEAT_INTERVAL. The plain case takes the lean path (core.api.lean)."""
 
     parser_classes = [BoundedJSONParser]
+    lean_methods = ("POST",)
 
     @extend_schema(request=HeartbeatInput, responses=HeartbeatOutput)
     def post(self, request):
-        now = timezone.now()
-        device = request.user.device
-        site_id = heartbeat_ingest(device=device, payload=request.data, now=now)
-        # The commands queued for the site, now delivered (sync's, named in settings:
-        # telemetry does not import sync). No query when nothing was queued.
-        pending = import_string(settings.RELAIS_HEARTBEAT_PENDING_COMMANDS)
-        body = {
-            "ok": True,
-            "siteId": site_id,
-            "serverTime": now,
-            "heartbeatInterval": heartbeat_interval_ms(),
-            "commands": pending(device=device),
-        }
-        return Response(body)
+        return Response(heartbeat_answer(request, request.user.device, request.data))
+
+    def lean_post(self, request, principal):
+        data = lean_json_body(request, settings.RELAIS_TELEMETRY_MAX_BODY_BYTES)
+        return lean_json(heartbeat_answer(request, principal.device, data))
 
 
 class CyberSenseiTelemetryView(StatusCodeErrorsMixin, DialectView):
