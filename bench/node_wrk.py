@@ -11,8 +11,10 @@ bench/update_check.py (it reuses its seeding): four routes, each loaded by
 
 Each request takes a random device among `--sample` (bench/node.lua): its device token, or
 with `--auth license-key` the license key and the device's `hardwareId`. It prints, per
-route, the median over rounds of req/s, p50, p99 and the workers' CPU per request, the ratio
-of check to the auth floor, and the devices per core this implies at hourly polling. It exits
+route, the median over rounds of req/s, p50, p99, the CPU per request of the workers and of
+workers + PostgreSQL + Redis (steadier than req/s on a shared or virtual machine: the
+share of CPU the hypervisor stole is printed too), the check's ratios to the floors, and
+the devices per core this implies at hourly polling. It exits
 with status 1 when a response is not 2xx or a check body lacks `"updateAvailable":true`.
 
 Env as bench/update_check.py (DATABASE_URL must name a database containing "bench").
@@ -38,6 +40,32 @@ ROUTES = {
     "check": ("/api/v1/updates/check?version=1.0.0", '"updateAvailable":true'),
 }
 LUA = Path(__file__).with_name("node.lua")
+
+
+def services_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each PostgreSQL and Redis process (from /proc): with the
+    workers', what a request costs the server side, whatever else runs on the machine."""
+    used = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue  # exited meanwhile
+        if name.split("(", 1)[1] in ("postgres", "redis-server"):
+            fields = fields.split()
+            used[stat.parent.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def services_spent(before: dict[str, float]) -> float:
+    """CPU seconds the services used since `before` (a process that exited meanwhile, such
+    as a PostgreSQL backend closing, is not counted: a slight undercount)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in services_cpu().items())
+
+
+def steal() -> float:
+    """CPU seconds the hypervisor took from this machine so far (/proc/stat)."""
+    return int(Path("/proc/stat").read_text().split()[8]) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(args, port, credentials, path, expect):
@@ -114,9 +142,13 @@ def main():
         results = {name: [] for name in routes}
         for _ in range(args.rounds):
             for name, (path, expect) in routes.items():
-                cpu = server_cpu(server)
+                cpu, services, stolen = server_cpu(server), services_cpu(), steal()
                 result = wrk(args, port, creds, path, expect)
-                result["cpu_ms"] = (server_cpu(server) - cpu) * 1000 / max(result["requests"], 1)
+                done = max(result["requests"], 1)
+                workers = server_cpu(server) - cpu
+                result["cpu_ms"] = workers * 1000 / done
+                result["server_cpu_ms"] = (workers + services_spent(services)) * 1000 / done
+                result["steal"] = (steal() - stolen) / (result["seconds"] * os.cpu_count())
                 results[name].append(result)
         status = report(args, flags, load_before, results)
         if args.profile:
@@ -234,23 +266,35 @@ def report(args, flags, load_before, results):
         p50 = statistics.median(r["p50_ms"] for r in rounds)
         p99 = statistics.median(r["p99_ms"] for r in rounds)
         cpu = statistics.median(r["cpu_ms"] for r in rounds)
+        server = statistics.median(r["server_cpu_ms"] for r in rounds)
+        stolen = statistics.median(r["steal"] for r in rounds)
         bad = sum(r["non2xx"] + r["unexpected_body"] + r["socket_errors"] for r in rounds)
         failed += bad
-        medians[name] = rps
+        medians[name] = rps, server
         every = " ".join(f"{r['requests'] / r['seconds']:.0f}" for r in rounds)
         print(
             f"{name:10} req/s={rps:7.1f} (rounds: {every})  p50={p50:6.2f} ms  p99={p99:6.2f} ms"
-            f"  worker CPU/req={cpu:5.2f} ms  errors={bad}"
+            f"  CPU/req: workers {cpu:4.2f} ms, +PostgreSQL+Redis {server:4.2f} ms"
+            f"  steal {stolen:.0%}  errors={bad}"
         )
     if "check" in medians:
-        check = medians["check"]
         for floor in ("auth-floor", "ping", "constant"):
-            if floor in medians:
-                print(f"check / {floor}: {check / medians[floor]:.2f}")
-        per_core = check * 3600 / cores
+            if floor not in medians:
+                continue
+            per_round = [
+                c["requests"] / c["seconds"] / (f["requests"] / f["seconds"])
+                for c, f in zip(results["check"], results[floor], strict=True)
+            ]
+            print(
+                f"check / {floor}: req/s {statistics.median(per_round):.2f} (median of the"
+                f" rounds' ratios), server CPU per request"
+                f" {medians['check'][1] / medians[floor][1]:.2f}"
+            )
+        rps, server = medians["check"]
         print(
-            f"hourly polling: {check * 3600:,.0f} checks/hour on {cores} cores ="
-            f" {per_core:,.0f} devices per core ({per_core / 4:,.0f} with 4x peak headroom)"
+            f"hourly polling at the measured {rps:.0f} req/s: {rps * 3600 / cores:,.0f} devices"
+            f" per core ({rps * 3600 / cores / 4:,.0f} with 4x peak headroom); by server CPU"
+            f" per check ({server:.2f} ms): {3600_000 / server:,.0f} devices per core"
         )
     if failed:
         print(f"FAILED: {failed} responses were not 2xx or lacked the expected body")

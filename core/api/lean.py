@@ -152,6 +152,7 @@ class LeanNodeMiddleware:
     @staticmethod
     def lean(request, handler):
         try:
+            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it: else aside
             authenticate = import_string(settings.RELAIS_NODE_LEAN_AUTHENTICATION)
             principal = authenticate(request)
             if principal is None:

@@ -106,6 +106,7 @@ STEPS_ASIDE = [
     ("control character", CHECK, {"version": "1.0.0\x01"}, _token),
     ("unknown token", CHECK, {}, lambda d: {"HTTP_AUTHORIZATION": "Bearer dvt_" + "x" * 43}),
     ("no credential", PING, {}, lambda d: {}),
+    ("host not allowed", PING, {}, lambda d: {**_token(d), "HTTP_HOST": "evil.example"}),
     ("other scheme", PING, {}, lambda d: {"HTTP_AUTHORIZATION": f"Token {d.token}"}),
     ("key without hardwareId", PING, {}, _key),
     ("key, unknown hardwareId", CHECK, {"hardwareId": "nope"}, _key),
@@ -192,7 +193,17 @@ def test_an_unexpected_error_in_the_lean_path_gets_the_full_stacks_answer(client
     assert response.status_code == 200 and response.json()["version"] == "1.2.0"
 
 
-def test_the_database_down_is_answered_once_as_the_full_stack_does(client, settings, device):
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", CHECK, None),
+        ("get", PING, None),
+        ("post", "/api/v1/telemetry", '{"metrics": {"cpu": 1}}'),
+    ],
+)
+def test_the_database_down_is_answered_once_as_the_full_stack_does(
+    client, settings, device, method, path, body
+):
     """No second wait on the database through the full stack: the same JSON 500 at once."""
     answers = []
     for lean in (True, False):
@@ -203,7 +214,8 @@ def test_the_database_down_is_answered_once_as_the_full_stack_does(client, setti
             mock.patch("devices.api.authentication._BY_TOKEN.row", side_effect=down) as lean_row,
             mock.patch("devices.api.authentication._devices", side_effect=down),
         ):
-            response = client.get(CHECK, **_token(device))
+            extra = {"data": body, "content_type": "application/json"} if body else {}
+            response = getattr(client, method)(path, **extra, **_token(device))
         answers.append((response.status_code, response.json()))
         assert lean_row.call_count == int(lean)
     assert answers[0] == answers[1] and answers[0][0] == 500
