@@ -12,7 +12,9 @@ def redis_client():
     Django's RedisCache builds a new `redis.Redis` around its connection pool for every
     operation, and building one (its table of response callbacks) cost more than the
     round trip on the hot path (bench/README.md): the client is built once per pool and
-    kept on it (a client is thread-safe; pools are per thread, as Django's caches are)."""
+    kept on it (a client is thread-safe). Django's cache backends, and so their pools, live
+    per thread under WSGI, and per request context under ASGI, where this saves nothing
+    but costs nothing either."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None

@@ -19,12 +19,12 @@ database error, which the full stack would meet too and answer with a JSON 500),
 steps aside and the request goes down the full stack unchanged: the full stack alone
 answers every error, so bodies, codes, dialects and languages of errors are the ones the
 node API always gave. What the lean path answers is what the full stack answers for the same
-request (tests compare both, core/tests/test_lean.py).
+request (tests compare both: releases/tests/test_lean.py, telemetry/tests/test_lean.py).
 
 The lean path keeps what the node API promises: authentication by the same credentials at
 every request (suspend, revoke or rotate take effect at the next request), the same throttle
-buckets (a request counted there is not counted again if it steps aside), no broker. Its
-answers carry no Content-Language: their bodies hold no translated text.
+buckets (a request counted there is not counted again if it steps aside; one it finds over
+the limit is counted again by the full stack, which answers the 429), no broker.
 
 RELAIS_NODE_LEAN = False turns it off (every request takes the full stack).
 """
@@ -32,11 +32,13 @@ RELAIS_NODE_LEAN = False turns it off (every request takes the full stack).
 import json
 import logging
 
+from django import db
 from django.conf import settings
-from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -133,7 +135,9 @@ class LeanNodeMiddleware:
                 view = view_class()
                 view.setup(None)  # as as_view() does per request: HEAD answered as GET
                 handlers = {m: getattr(view, f"lean_{m.lower()}") for m in view.lean_methods}
-                headers = {"Allow": ", ".join(view.allowed_methods), "X-Frame-Options": "DENY"}
+                headers = {"Allow": ", ".join(view.allowed_methods)}
+                if settings.X_FRAME_OPTIONS:
+                    headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
                 routes[path] = (handlers, headers)
             self._routes = routes
         return self._routes
@@ -144,15 +148,27 @@ class LeanNodeMiddleware:
         if handler is not None:
             response = self.lean(request, handler)
             if response is not None:
-                for name, value in route[1].items():
-                    response.headers[name] = value
-                return response
+                return self.finish(request, response, route[1])
         return self.get_response(request)
+
+    @staticmethod
+    def finish(request, response, headers):
+        """The headers the skipped layers would add: DRF's `Allow`, clickjacking's
+        `X-Frame-Options`, CommonMiddleware's `Content-Length`, LocaleMiddleware's
+        `Content-Language` and `Vary: Accept-Language`."""
+        for name, value in headers.items():
+            response.headers[name] = value
+        response.headers["Content-Length"] = str(len(response.content))
+        response.headers["Content-Language"] = translation.get_language_from_request(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
 
     @staticmethod
     def lean(request, handler):
         try:
             request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it: else aside
+            if settings.DISALLOWED_USER_AGENTS:
+                return None  # CommonMiddleware's to refuse
             authenticate = import_string(settings.RELAIS_NODE_LEAN_AUTHENTICATION)
             principal = authenticate(request)
             if principal is None:
@@ -160,7 +176,7 @@ class LeanNodeMiddleware:
             request.user = principal
             with left_to_sweeps():
                 return handler(request, principal)
-        except DatabaseError:
+        except db.Error:
             # The full stack would meet the same database: its answer is this error's (a
             # JSON 500), without a second wait on a database that is down or slow.
             raise

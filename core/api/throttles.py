@@ -26,6 +26,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from redis.exceptions import ResponseError as RedisResponseError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
@@ -111,9 +112,13 @@ def node_throttle_count(request, ident: str) -> bool:
     window_key = f"{key}:{int(FixedWindowRateThrottle.timer() // duration)}"
     try:
         client = redis_client()
+        count = None
         if client is not None:
-            count = _redis_count(client, cache.make_and_validate_key(window_key), duration)
-        else:
+            try:
+                count = _redis_count(client, cache.make_and_validate_key(window_key), duration)
+            except RedisResponseError:  # scripting refused (ACL, proxy): count as the others
+                logger.warning("throttle node: Redis refused the script", exc_info=True)
+        if count is None:
             throttle = FixedWindowRateThrottle.__new__(FixedWindowRateThrottle)
             throttle.duration = duration
             count = throttle._count(window_key)

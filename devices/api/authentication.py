@@ -59,6 +59,29 @@ def _admit_device(device: Device):
     return _admit(device.license, device)
 
 
+_NOT_LOOKED_UP = object()
+
+
+def _found_by_lean_path(request, secret, hardware_id=None):
+    """The active device the lean path (lean_node_principal) found for these credentials
+    in this request, None when it found none, or _NOT_LOOKED_UP: a request it left to the
+    full stack after its query costs no second one."""
+    found = getattr(request, "relais_lean_found", None)
+    if found is None or found[:2] != (secret, hardware_id):
+        return _NOT_LOOKED_UP
+    return found[2]
+
+
+def _active_device_by_token(request, token):
+    device = _found_by_lean_path(request, token)
+    if device is _NOT_LOOKED_UP:
+        try:  # get(), not first(): no ORDER BY on a unique column
+            device = _devices().get(token_hash=secret_hash(token))
+        except Device.DoesNotExist:
+            device = None
+    return device
+
+
 class DeviceTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer dvt_…`."""
 
@@ -67,11 +90,10 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         if not token or not token.startswith("dvt_"):
             return None
         auth_failures_guard(request)
-        try:  # get(), not first(): no ORDER BY on a unique column
-            device = _devices().get(token_hash=secret_hash(token))
-        except Device.DoesNotExist:
+        device = _active_device_by_token(request, token)
+        if device is None:
             auth_failure_record(request)
-            raise license_refusal(Code.DEVICE_NOT_ACTIVATED) from None
+            raise license_refusal(Code.DEVICE_NOT_ACTIVATED)
         return _admit_device(device)
 
     def authenticate_header(self, request):
@@ -100,8 +122,10 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
         key_hash = secret_hash(license_key_normalize(key))
         device = None
         if hardware_id:
-            found = _devices().filter(license__key_hash=key_hash, hardware_id=hardware_id)[:1]
-            device = next(iter(found), None)
+            device = _found_by_lean_path(request, key, hardware_id)
+            if device is _NOT_LOOKED_UP:
+                found = _devices().filter(license__key_hash=key_hash, hardware_id=hardware_id)
+                device = next(iter(found[:1]), None)
         if device is None:
             known = license_by_key(key=key)
             auth_failure_record(request)
@@ -120,11 +144,10 @@ class SiteKeyAuthentication(authentication.BaseAuthentication):
         if not site_key_is_well_formed(key):
             return None
         auth_failures_guard(request)
-        try:
-            device = _devices().get(token_hash=secret_hash(key))
-        except Device.DoesNotExist:
+        device = _active_device_by_token(request, key)
+        if device is None:
             auth_failure_record(request)
-            raise ApiError("INVALID_API_KEY", "Clé API invalide", 401) from None
+            raise ApiError("INVALID_API_KEY", "Clé API invalide", 401)
         return _admit_device(device)
 
     def authenticate_header(self, request):
@@ -153,6 +176,9 @@ class _CompiledQuery:
             compiler = self.build(*marks).query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
             slots = [marks.index(p) if p in marks else None for p in params]
+            if sorted(s for s in slots if s is not None) != list(range(len(marks))):
+                # A lookup that transforms its value (iexact...) would bind the mark's text.
+                raise RuntimeError(f"placeholders not bound as given: {sql}")
             selected = [s[0] for s in compiler.select[: compiler.col_count]]
             converters = compiler.get_converters(selected)
             compiled = self.compiled[connection.alias] = (sql, params, slots, converters)
@@ -232,7 +258,7 @@ def lean_node_principal(request) -> NodePrincipal | None:
     if len(header) != 2 or header[0] != "Bearer" or auth_failures_suspect(request):
         return None
     connection = connections[router.db_for_read(Device)]
-    secret = header[1]
+    secret, hardware_id = header[1], None
     if secret.startswith("dvt_"):
         row = _BY_TOKEN.row(connection, secret_hash(secret))
     elif license_key_is_well_formed(secret):
@@ -244,6 +270,7 @@ def lean_node_principal(request) -> NodePrincipal | None:
         row = _BY_TOKEN.row(connection, secret_hash(secret))
     else:
         return None
+    request.relais_lean_found = (secret, hardware_id, None)  # for the full stack, if aside
     if row is None:
         return None
     alias, devices, licenses = connection.alias, len(_DEVICE_FIELDS), len(_LICENSE_FIELDS)
@@ -252,6 +279,7 @@ def lean_node_principal(request) -> NodePrincipal | None:
     tenant = Tenant.from_db(alias, _TENANT_FIELDS, row[devices + licenses :])
     license.tenant = device.tenant = tenant
     device.license = license
+    request.relais_lean_found = (secret, hardware_id, device)
     if license_status_code(license) != Code.VALID:
         return None
     if not node_throttle_count(request, f"device:{device.pk}"):

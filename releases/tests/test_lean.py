@@ -19,7 +19,17 @@ from releases.tests.factories import forget_caches, published_release
 
 pytestmark = pytest.mark.django_db
 CHECK, PING = "/api/v1/updates/check", "/api/v1/ping"
-COMPARED_HEADERS = ("Content-Type", "Allow", "X-Frame-Options", "X-Content-Type-Options")
+COMPARED_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Language",
+    "Vary",
+    "Allow",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
 
 
 @pytest.fixture
@@ -41,9 +51,9 @@ def _key(device):
 
 def _answer(response):
     body = response.json()
-    if isinstance(body, dict):
-        body.pop("serverTime", None)  # the clock moved between the two requests
     headers = {name: response.headers.get(name) for name in COMPARED_HEADERS}
+    if isinstance(body, dict) and "serverTime" in body:  # the clock moved between the two
+        headers["Content-Length"] = int(headers["Content-Length"]) - len(body.pop("serverTime"))
     return response.status_code, body, headers
 
 
@@ -71,6 +81,7 @@ PLAIN = [
     (CHECK, {"version": "1.0.0", "platform": "linux-aarch64", "channel": "beta"}, _token),
     (CHECK, {}, _token),
     (PING, {}, _token),
+    (PING, {}, lambda d: {**_token(d), "HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}),
 ]
 
 
@@ -235,3 +246,34 @@ def test_on_redis_the_lean_count_expires_with_its_window(client, settings, devic
     client_ = redis_client()
     (key,) = client_.keys(f"*throttle_node_device:{device.pk}:*")
     assert int(client_.get(key)) == 2 and 0 < client_.ttl(key) <= 60
+
+
+@pytest.mark.usefixtures("one_throttle_window")
+@pytest.mark.parametrize("refused", ["suspended", "throttled"])
+def test_stepping_aside_after_the_lookup_costs_no_second_query(
+    client, settings, device, refused, django_assert_num_queries
+):
+    settings.RELAIS_NODE_LEAN = True
+    client.get(CHECK, **_token(device))  # warms the catalogue
+    if refused == "suspended":
+        license_suspend(license=device.license)
+    else:
+        settings.RELAIS_THROTTLE_RATES = {**settings.RELAIS_THROTTLE_RATES, "node": "1/min"}
+    with django_assert_num_queries(1):
+        response = client.get(CHECK, **_token(device))
+    assert response.status_code == (403 if refused == "suspended" else 429)
+
+
+@pytest.mark.usefixtures("one_throttle_window")
+def test_a_redis_refusing_scripts_still_throttles(client, settings, device):
+    """NOPERM (an ACL without @scripting) is not an outage: the count falls back to the
+    cache's add/incr, the bucket the full stack uses."""
+    from redis.exceptions import ResponseError
+
+    settings.RELAIS_NODE_LEAN = True
+    settings.RELAIS_THROTTLE_RATES = {**settings.RELAIS_THROTTLE_RATES, "node": "2/min"}
+    forget_caches()
+    refused = ResponseError("NOPERM this user has no permissions to run the 'evalsha' command")
+    with mock.patch("core.api.throttles._redis_count", side_effect=refused):
+        statuses = [client.get(PING, **_token(device)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
