@@ -93,6 +93,12 @@ def main():
     add("--sample", type=int, default=1000, help="random devices whose credentials are used")
     add("--workers", type=int, default=2, help="gunicorn workers (gthread)")
     add("--threads", type=int, default=4, help="threads per gunicorn worker")
+    add(
+        "--worker-class",
+        default="gthread",
+        help="gunicorn worker class: gthread (WSGI), or uvicorn_worker.UvicornWorker (ASGI,"
+        " as docker/gunicorn.conf.py runs Relais)",
+    )
     add("--auth", choices=["token", "license-key"], default="license-key")
     add("--routes", default=",".join(ROUTES), help="comma-separated subset of the routes")
     add(

@@ -231,8 +231,13 @@ def start_server(args):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    flags = f"-w {args.workers} --worker-class gthread --threads {args.threads}"
-    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application"]
+    worker_class = getattr(args, "worker_class", "gthread")
+    app = "config.wsgi:application"
+    if worker_class == "gthread":
+        flags = f"-w {args.workers} --worker-class gthread --threads {args.threads}"
+    else:  # ASGI workers, as docker/gunicorn.conf.py runs them
+        flags, app = f"-w {args.workers} --worker-class {worker_class}", "config.asgi:application"
+    command = [str(Path(sys.executable).parent / "gunicorn"), app]
     command += ["-b", f"127.0.0.1:{port}", *flags.split()]
     command += ["--no-control-socket", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
