@@ -23,15 +23,20 @@ Env as bench/update_check.py (DATABASE_URL must name a database containing "benc
 import argparse
 import json
 import os
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from update_check import BENCH_ENV, ROOT, recreate_database, seed, server_cpu, start_server
+from update_check import (
+    ROOT,
+    bench_environment,
+    recreate_database,
+    seed,
+    server_cpu,
+    start_server,
+    stop,
+)
 
 ROUTES = {
     "constant": ("/bench/constant", "-"),
@@ -116,14 +121,8 @@ def main():
     args = parser.parse_args()
     routes = {name: ROUTES[name] for name in args.routes.split(",")}
 
-    var_dir = tempfile.mkdtemp(prefix="relais-bench-")
-    os.makedirs(os.path.join(var_dir, "static"))
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/relais_bench")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-    os.environ.update(BENCH_ENV, RELAIS_VAR_DIR=var_dir)
+    var_dir = bench_environment()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.path.insert(0, str(ROOT))
     server = None
     try:
         creds = args.fleet or Path(var_dir) / "credentials.tsv"
@@ -161,13 +160,7 @@ def main():
             profile(args, server, port, creds, routes)
         return status
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-        shutil.rmtree(var_dir, ignore_errors=True)
+        stop(server, var_dir)
 
 
 # Where a sample's time goes: the innermost frame matching a rule names it (rules are tried

@@ -22,24 +22,23 @@ import json
 import multiprocessing
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from update_check import (  # noqa: E402 - the sibling script's machinery
-    BENCH_ENV,
     ROOT,
+    bench_environment,
     percentile,
     recreate_database,
     seed,
     server_cpu,
     start_server,
+    stop,
 )
 
 PING, TELEMETRY = "/api/v1/ping", "/api/v1/telemetry"
@@ -173,13 +172,7 @@ def main():
     add("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
 
-    var_dir = tempfile.mkdtemp(prefix="relais-bench-")
-    os.makedirs(os.path.join(var_dir, "static"))
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/relais_bench")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-    os.environ.update(BENCH_ENV, RELAIS_VAR_DIR=var_dir)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.path.insert(0, str(ROOT))
+    var_dir = bench_environment()
     server = None
     try:
         recreate_database(os.environ["DATABASE_URL"])
@@ -240,13 +233,7 @@ def main():
         over = queries["single"] > 2 or queries["batch"] > 3
         return 1 if errors or over else 0
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-        shutil.rmtree(var_dir, ignore_errors=True)
+        stop(server, var_dir)
 
 
 if __name__ == "__main__":

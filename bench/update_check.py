@@ -256,6 +256,31 @@ def start_server(args):
     raise RuntimeError(f"gunicorn not healthy within 30 s (exit code {server.poll()})")
 
 
+def bench_environment() -> str:
+    """The environment every bench runs in (BENCH_ENV, database and Redis defaults, media
+    and static files in a fresh temporary directory, not the tree's var/); returns that
+    directory, for `stop` to remove."""
+    var_dir = tempfile.mkdtemp(prefix="relais-bench-")
+    os.makedirs(os.path.join(var_dir, "static"))
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/relais_bench")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+    os.environ.update(BENCH_ENV, RELAIS_VAR_DIR=var_dir)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sys.path.insert(0, str(ROOT))
+    return var_dir
+
+
+def stop(server, var_dir) -> None:
+    """Stop gunicorn (its own session: the master and its workers), remove `var_dir`."""
+    if server is not None and server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
 def percentile(ordered, p):
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
 
@@ -315,13 +340,7 @@ def main():
     )
     args = parser.parse_args()
 
-    var_dir = tempfile.mkdtemp(prefix="relais-bench-")  # media and static, not the tree's var/
-    os.makedirs(os.path.join(var_dir, "static"))
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/relais_bench")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-    os.environ.update(BENCH_ENV, RELAIS_VAR_DIR=var_dir)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.path.insert(0, str(ROOT))
+    var_dir = bench_environment()
     server = None
     try:
         t0 = time.monotonic()
@@ -363,13 +382,7 @@ def main():
         )
         return report(args, results, queries)
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)  # its own session: the master and its workers
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-        shutil.rmtree(var_dir, ignore_errors=True)
+        stop(server, var_dir)
 
 
 if __name__ == "__main__":
