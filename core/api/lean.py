@@ -125,6 +125,7 @@ class LeanNodeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self._routes = None  # path → (handlers by method, headers); built at first use
+        self._authenticate = None  # RELAIS_NODE_LEAN_AUTHENTICATION, imported at first use
 
     def routes(self) -> dict:
         if self._routes is None:
@@ -140,13 +141,14 @@ class LeanNodeMiddleware:
                     headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
                 routes[path] = (handlers, headers)
             self._routes = routes
+            self._authenticate = import_string(settings.RELAIS_NODE_LEAN_AUTHENTICATION)
         return self._routes
 
     def __call__(self, request):
         route = self.routes().get(request.path_info) if settings.RELAIS_NODE_LEAN else None
         handler = route[0].get(request.method) if route else None
         if handler is not None:
-            response = self.lean(request, handler)
+            response = self.lean(request, handler, self._authenticate)
             if response is not None:
                 return self.finish(request, response, route[1])
         return self.get_response(request)
@@ -164,12 +166,11 @@ class LeanNodeMiddleware:
         return response
 
     @staticmethod
-    def lean(request, handler):
+    def lean(request, handler, authenticate):
         try:
             request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it: else aside
             if settings.DISALLOWED_USER_AGENTS:
                 return None  # CommonMiddleware's to refuse
-            authenticate = import_string(settings.RELAIS_NODE_LEAN_AUTHENTICATION)
             principal = authenticate(request)
             if principal is None:
                 return None
