@@ -43,13 +43,25 @@ def _claim(site_id) -> list[dict]:
 async def push_pending(site_id: str) -> int:
     """Hand the site's queued commands to one of its sockets in this process (claimed as
     delivered first, so no other process or poll sends them again)."""
-    sids = state.sites.get(site_id)
-    if not sids:
-        return 0
+    for sid in list(state.sites.get(site_id, ())):
+        conn = state.connections.get(sid)
+        if conn is None:
+            continue
+        async with conn.turn:
+            pushed = await _push_to(sid, conn, site_id)
+        if pushed is not None:
+            return pushed
+    return 0
+
+
+async def _push_to(sid: str, conn, site_id: str) -> int | None:
+    """With `conn.turn` held: claim and send the site's commands to this socket, if it is
+    still that site's (None if not: it re-authenticated as another site or went away)."""
+    if conn.site_id != site_id or state.connections.get(sid) is not conn:
+        return None
     messages = await db(_claim, site_id)
-    target = next(iter(sids), None)
     for message in messages:
-        await state.sio.emit("command", message, to=target)
+        await state.sio.emit("command", message, to=sid)
     state.count("commands.pushed", len(messages))
     return len(messages)
 
@@ -74,24 +86,26 @@ def register(sio) -> None:
         if not isinstance(data, dict):
             await _refuse(sid, conn, "MISSING_CREDENTIALS", "Identifiants manquants")
             return None
-        try:
-            site = await db(_authenticate, data.get("siteId"), data.get("apiKey"))
-        except SiteAuthError as exc:
-            await _refuse(sid, conn, exc.code, exc.message)
-            return None
-        if conn.site_id and conn.site_id != site["siteId"]:  # re-authenticated as another site
-            forget_site(sid, conn)
-            await sio.leave_room(sid, site_room(conn.site_id))
-        conn.site_id = site["siteId"]
-        state.sites.setdefault(conn.site_id, set()).add(sid)
-        await sio.enter_room(sid, site_room(conn.site_id))
-        state.count("auth.succeeded")
-        answer = site | {
-            "serverTime": timezone.now().isoformat(),
-            "heartbeatInterval": getattr(settings, "RELAIS_HEARTBEAT_INTERVAL_SECONDS", 30) * 1000,
-        }
-        await sio.emit("authenticated", answer, to=sid)
-        await push_pending(conn.site_id)
+        async with conn.turn:  # no push for the previous site once this one is answered
+            try:
+                site = await db(_authenticate, data.get("siteId"), data.get("apiKey"))
+            except SiteAuthError as exc:
+                await _refuse(sid, conn, exc.code, exc.message)
+                return None
+            if conn.site_id and conn.site_id != site["siteId"]:  # now another site's socket
+                forget_site(sid, conn)
+                await sio.leave_room(sid, site_room(conn.site_id))
+            conn.site_id = site["siteId"]
+            state.sites.setdefault(conn.site_id, set()).add(sid)
+            await sio.enter_room(sid, site_room(conn.site_id))
+            state.count("auth.succeeded")
+            answer = site | {
+                "serverTime": timezone.now().isoformat(),
+                "heartbeatInterval": getattr(settings, "RELAIS_HEARTBEAT_INTERVAL_SECONDS", 30)
+                * 1000,
+            }
+            await sio.emit("authenticated", answer, to=sid)
+            await _push_to(sid, conn, conn.site_id)
         return answer
 
     @sio.on("heartbeat")
@@ -101,10 +115,12 @@ def register(sio) -> None:
             raise ApiError("NOT_AUTHENTICATED", "Non authentifié", 401)
         if "siteId" in data and str(data["siteId"]) != conn.site_id:
             raise ApiError("SITE_MISMATCH", "siteId is not the authenticated site.", 403)
+        site_id = conn.site_id
         ingest = import_string(settings.RELAIS_HEARTBEAT_INGEST)
-        await db(lambda: ingest(device=_site(conn.site_id), payload=data))
+        await db(lambda: ingest(device=_site(site_id), payload=data))
         # Commands queued by a process that could not reach this one arrive here.
-        await push_pending(conn.site_id)
+        async with conn.turn:
+            await _push_to(sid, conn, site_id)
         return {"ok": True}
 
     @sio.on("command_result")

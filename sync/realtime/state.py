@@ -17,6 +17,9 @@ class Connection:
     window: int = 0
     events_in_window: int = 0
     deadline: asyncio.Task | None = None
+    # Held while the connection changes site or is handed commands: a push claims a site's
+    # commands only for a socket that is still that site's when it sends them.
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def identified(self) -> bool:
