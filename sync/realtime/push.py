@@ -54,7 +54,10 @@ def commands_nudge(site_id: str) -> None:
 
 
 def emit_to_room(event: str, data: dict, room: str) -> bool:
-    """Emit `event` to `room` wherever its sockets are."""
+    """Emit `event` to `room` wherever its sockets are (never to everyone: no room, no emit)."""
+    if not room:
+        logger.error("Socket.IO emit of %s without a room refused", event)
+        return False
     try:
         if settings.REDIS_URL:
             _external_manager(settings.REDIS_URL).emit(event, data, room=room, namespace="/")

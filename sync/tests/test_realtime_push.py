@@ -89,3 +89,12 @@ def test_a_socket_authenticated_gets_its_queued_commands_and_no_other_sites(serv
     assert sent[1][2]["id"] == str(mine.pk)
     statuses = dict(DeviceCommand.objects.values_list("device_id", "status"))
     assert statuses == {first.pk: "delivered", second.pk: "queued"}
+
+
+@pytest.mark.parametrize("room", [None, ""])
+def test_an_emit_without_a_room_is_refused_not_broadcast(server, room, caplog):
+    from sync.realtime.push import emit_to_room
+
+    _, sent = server
+    assert emit_to_room("force-update", {"version": "1.1.0"}, room) is False
+    assert sent == [] and "without a room refused" in caplog.text
