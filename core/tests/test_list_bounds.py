@@ -132,3 +132,36 @@ def test_admin_changelists_take_any_offset(client, url, status):
     assert response.status_code == status
     if status == 400:
         assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "-5"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"limit": "٣"}, "limit"),  # a digit to str.isdigit, not a whole number to a client
+        ({"offset": "x"}, "offset"),
+        ({"offset": "-1"}, "offset"),
+    ],
+)
+def test_paging_that_is_not_a_whole_number_is_refused(platform_client, params, field):
+    DeviceFactory()
+    response = platform_client.get("/api/v1/manage/devices/", params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "VALIDATION_ERROR" and field in str(body), body
+
+
+def test_paging_in_range_is_served(platform_client):
+    DeviceFactory(), DeviceFactory()
+    response = platform_client.get("/api/v1/manage/devices/", {"limit": "1", "offset": "1"})
+    assert response.status_code == 200 and len(response.json()["results"]) == 1
+
+
+def test_the_paging_refusal_speaks_french(platform_client):
+    response = platform_client.get(
+        "/api/v1/manage/devices/", {"limit": "abc"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.json()["errors"] == {"limit": ["Doit être un nombre entier, au moins 1."]}
