@@ -88,6 +88,20 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'r
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 # Off by default: on, it sends a `SELECT 1` before every request's first query.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=False)
+# A psycopg connection pool per process (PostgreSQL only; persistent connections off, as
+# pooling requires). config/asgi.py turns it on: under ASGI every request runs in a thread
+# of its own, so a thread's persistent connection is never reused (README, "Benchmarks").
+if (
+    env.bool("DJANGO_DB_POOL", default=False)
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DJANGO_DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=10),
+        # A request waits this long for a free connection, then gets a JSON 500.
+        "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=10.0),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the Celery worker use the file at the same time.
     DATABASES["default"]["OPTIONS"] = {
