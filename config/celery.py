@@ -59,6 +59,10 @@ app.conf.update(
             "task": "telemetry.tasks.telemetry_prune_task",
             "schedule": env.float("RELAIS_TELEMETRY_PRUNE_SECONDS", default=600.0),
         },
+        "prune-document-revisions": {
+            "task": "sync.tasks.document_revisions_prune_task",
+            "schedule": env.float("RELAIS_DOCUMENT_PRUNE_SECONDS", default=3600.0),
+        },
         "warn-expiring-licenses": {
             "task": "telemetry.tasks.licenses_expiry_warn_task",
             "schedule": env.float("RELAIS_LICENSE_EXPIRY_SWEEP_SECONDS", default=3600.0),

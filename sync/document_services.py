@@ -6,8 +6,11 @@ published as `document.updated`; a write that changes nothing does nothing.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -232,3 +235,25 @@ def document_restore(*, revision: SyncDocumentRevision, actor=None) -> SyncDocum
         actor=actor,
         restored_from=revision,
     ).document
+
+
+def document_revisions_prune(*, now=None, batch: int = 1000) -> int:
+    """Delete the revisions that are both older than RELAIS_DOCUMENT_REVISION_RETENTION_DAYS
+    and beyond the newest RELAIS_DOCUMENT_REVISIONS_KEPT of their document (a document's
+    revisions are its versions 1, 2, ...: the newest N are those within N of its version).
+    `batch` rows per transaction; 0 days keeps every revision. Returns how many went."""
+    days = settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = SyncDocumentRevision.objects.filter(
+        created_at__lt=cutoff,
+        version__lte=F("document__version") - settings.RELAIS_DOCUMENT_REVISIONS_KEPT,
+    )
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        with transaction.atomic():  # revisions restored from these keep theirs (unlinked)
+            deleted += SyncDocumentRevision.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < batch:
+            break
+    return deleted

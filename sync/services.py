@@ -5,6 +5,7 @@ from .document_services import (  # noqa: F401 - the documents' services, by the
     StaleDocument,
     document_create,
     document_restore,
+    document_revisions_prune,
     document_update,
     document_write,
 )

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .commands import commands_expire
+from .document_services import document_revisions_prune
 from .webhooks import deliveries_sweep, endpoint_flush
 
 
@@ -21,6 +22,12 @@ def webhook_deliveries_sweep_task() -> int:
 def commands_expire_task() -> int:
     """Beat: open commands past their expiry become `expired`."""
     return commands_expire()
+
+
+@shared_task
+def document_revisions_prune_task() -> int:
+    """Beat, hourly: old revisions beyond each document's newest ones are deleted."""
+    return document_revisions_prune()
 
 
 @shared_task

@@ -397,6 +397,13 @@ RELAIS_TELEMETRY_ASYNC_COMMIT = env.bool("RELAIS_TELEMETRY_ASYNC_COMMIT", defaul
 # Rows deleted per statement by the retention task.
 RELAIS_TELEMETRY_PRUNE_BATCH = env.int("RELAIS_TELEMETRY_PRUNE_BATCH", default=10_000)
 
+# Synced documents: a revision goes when it is older than this many days and not among
+# its document's newest RELAIS_DOCUMENT_REVISIONS_KEPT (hourly, by beat); 0 days keeps all.
+RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = env.int(
+    "RELAIS_DOCUMENT_REVISION_RETENTION_DAYS", default=90
+)
+RELAIS_DOCUMENT_REVISIONS_KEPT = env.int("RELAIS_DOCUMENT_REVISIONS_KEPT", default=100)
+
 # --- NEOPRO sites, remote commands, Socket.IO -----------------------------------------------
 # The product a site registers under when its request names none.
 RELAIS_NEOPRO_PRODUCT = env.str("RELAIS_NEOPRO_PRODUCT", default="neopro")

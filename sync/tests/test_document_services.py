@@ -214,3 +214,54 @@ def test_a_change_is_delivered_to_subscribed_webhooks_and_a_no_op_is_not(tenant,
     assert delivery.event.type == "document.updated"
     assert delivery.event.payload["name"] == "settings"
     assert not WebhookDelivery.objects.filter(endpoint=other.endpoint).exists()
+
+
+def _settings_with_revisions(tenant, versions: int):
+    document = document_create(tenant=tenant, name="settings", data={"n": 0})
+    for n in range(1, versions):
+        document = document_update(document=document, data={"n": n})
+    return document
+
+
+def test_old_revisions_beyond_the_newest_are_pruned(tenant, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sync.services import document_revisions_prune
+
+    settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = 30
+    settings.RELAIS_DOCUMENT_REVISIONS_KEPT = 3
+    document = _settings_with_revisions(tenant, 8)
+    other = _settings_with_revisions(TenantFactory(), 2)  # fewer than the kept: all stay
+    revisions = SyncDocumentRevision.objects.filter(document=document)
+    long_ago = timezone.now() - timedelta(days=31)
+    revisions.filter(version__in=[1, 2, 3, 4, 7]).update(created_at=long_ago)
+    SyncDocumentRevision.objects.filter(document=other).update(created_at=long_ago)
+    fifth = revisions.get(version=5)
+    restore = document_restore(revision=revisions.get(version=2))  # version 9, from 2
+    restored = revisions.get(version=restore.version)
+
+    # 1-4: old and beyond the newest 3 (7-9); 5 and 6 are recent, 7 is among the newest.
+    assert document_revisions_prune(batch=2) == 4
+    assert sorted(revisions.values_list("version", flat=True)) == [5, 6, 7, 8, 9]
+    restored.refresh_from_db()
+    assert restored.restored_from is None and restored.data == {"n": 1}
+    assert revisions.get(version=5) == fifth
+    assert SyncDocumentRevision.objects.filter(document=other).count() == 2
+    assert document_revisions_prune() == 0
+
+
+def test_no_retention_keeps_every_revision(tenant, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sync.services import document_revisions_prune
+
+    settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = 0
+    settings.RELAIS_DOCUMENT_REVISIONS_KEPT = 0
+    document = _settings_with_revisions(tenant, 3)
+    SyncDocumentRevision.objects.update(created_at=timezone.now() - timedelta(days=3650))
+    assert document_revisions_prune() == 0
+    assert SyncDocumentRevision.objects.filter(document=document).count() == 3
