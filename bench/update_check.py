@@ -240,8 +240,8 @@ def start_server(args):
     command = [str(Path(sys.executable).parent / "gunicorn"), app]
     command += ["-b", f"127.0.0.1:{port}", *flags.split()]
     command += ["--no-control-socket", "--log-level", "warning"]
-    if app == "config.asgi:application":  # which sets a connection pool unless told not to
-        flags += f"; DJANGO_DB_POOL={os.environ.get('DJANGO_DB_POOL', 'true')}"
+    if app == "config.asgi:application":  # a pool of connections only when asked
+        flags += f"; DJANGO_DB_POOL={os.environ.get('DJANGO_DB_POOL', 'false')}"
     server = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and server.poll() is None:

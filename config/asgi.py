@@ -1,13 +1,21 @@
-"""ASGI: Django, with the Socket.IO server (sync.realtime) under /socket.io/."""
+"""ASGI: the Socket.IO server (sync.realtime) under /socket.io/, and everything else to
+Django through its WSGI handler, run by a2wsgi in a fixed pool of RELAIS_WSGI_THREADS
+threads.
+
+Not Django's ASGI handler: Relais has no async view, and that handler ran each request in a
+thread of its own, so no database connection was ever reused (PostgreSQL ran out of them
+under load) and each request cost 3-4 times the CPU (README, "Benchmarks"). In a fixed pool
+a thread keeps its connection (DJANGO_CONN_MAX_AGE) as a gthread worker does."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+from a2wsgi import WSGIMiddleware
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-# Each ASGI request runs in a new thread: without a pool its connection is never reused.
-os.environ.setdefault("DJANGO_DB_POOL", "true")
-django_application = get_asgi_application()
+django_application = WSGIMiddleware(
+    get_wsgi_application(), workers=int(os.environ.get("RELAIS_WSGI_THREADS", "8"))
+)
 
 from sync.realtime.server import asgi_app  # noqa: E402 - needs Django set up
 

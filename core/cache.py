@@ -1,7 +1,32 @@
-"""What the project reads of its cache beyond Django's API."""
+"""The project's cache backend, and what it reads of the cache beyond Django's API."""
+
+import threading
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
+
+
+class ProcessRedisCache(RedisCache):
+    """Django's RedisCache with one client, and so one connection pool, per process.
+
+    Django keeps a cache backend per thread and, under ASGI, per request context: each
+    ASGI request (Django's handler, or WSGI in a2wsgi's threads, each request in a context
+    of its own) built a new backend, a new pool and a new Redis connection, whose handshake
+    was 44 % of a node route's time (bench/README.md). redis-py's pool is thread-safe and
+    starts afresh in a forked child."""
+
+    _clients: dict = {}
+    _clients_lock = threading.Lock()
+
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._class(self._servers, **self._options)
+        return client
 
 
 def redis_client():
@@ -12,9 +37,7 @@ def redis_client():
     Django's RedisCache builds a new `redis.Redis` around its connection pool for every
     operation, and building one (its table of response callbacks) cost more than the
     round trip on the hot path (bench/README.md): the client is built once per pool and
-    kept on it (a client is thread-safe). Django's cache backends, and so their pools, live
-    per thread under WSGI, and per request context under ASGI, where this saves nothing
-    but costs nothing either."""
+    kept on it (a client is thread-safe); with ProcessRedisCache, once per process."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None

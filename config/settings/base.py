@@ -89,8 +89,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 # Off by default: on, it sends a `SELECT 1` before every request's first query.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=False)
 # A psycopg connection pool per process (PostgreSQL only; persistent connections off, as
-# pooling requires). config/asgi.py turns it on: under ASGI every request runs in a thread
-# of its own, so a thread's persistent connection is never reused (README, "Benchmarks").
+# pooling requires): bounds a process's connections whatever its threads; off by default
+# (each gthread worker's or config.asgi's thread keeps its own persistent connection).
 if (
     env.bool("DJANGO_DB_POOL", default=False)
     and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -114,7 +114,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's RedisCache with one connection pool per process (core/cache.py).
+        "default": {"BACKEND": "core.cache.ProcessRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     # A file cache, not local memory: web and worker processes must see the same entries.
