@@ -4,8 +4,9 @@ import os
 
 bind = "0.0.0.0:8000"  # noqa: S104 - inside a container; the port is published by compose
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
-# ASGI workers: Django and the Socket.IO server (long-lived WebSocket connections; with
-# several workers, REDIS_URL lets any of them emit to a socket another one holds).
+# ASGI workers: the Socket.IO server (long-lived WebSocket connections; with several
+# workers, REDIS_URL lets any of them emit to a socket another one holds) and Django, in a
+# pool of RELAIS_WSGI_THREADS threads per worker (config/asgi.py).
 worker_class = "uvicorn_worker.UvicornWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # The worker heartbeat file in memory, not on the container's overlay filesystem.
