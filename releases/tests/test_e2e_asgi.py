@@ -1,0 +1,67 @@
+"""Uploads and downloads through the ASGI server the docker image runs (config.asgi under
+uvicorn: Django's WSGI handler in a2wsgi's threads): a multipart body of several megabytes
+streamed in, an artifact streamed out (local files) or redirected to S3, byte for byte."""
+
+import hashlib
+import os
+
+import pytest
+import requests
+
+from licensing.services import api_token_create
+from licensing.tests.factories import LicenseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CONTENT = os.urandom(12 * 1024 * 1024 + 17)  # beyond every buffer of the way in and out
+SHA256 = hashlib.sha256(CONTENT).hexdigest()
+
+
+def test_a_large_artifact_goes_in_and_out_whole(asgi_server):
+    url = asgi_server()
+    ci = requests.Session()
+    ci.headers["Authorization"] = (
+        f"Bearer {api_token_create(user=UserFactory(is_superuser=True)).token}"
+    )
+    license = LicenseFactory()
+    release = ci.post(
+        f"{url}/api/v1/manage/releases/", json={"product": license.product.pk, "version": "2.0.0"}
+    )
+    assert release.status_code == 201, release.text
+    uploaded = ci.post(
+        f"{url}/api/v1/manage/artifacts/",
+        data={"release": release.json()["id"], "platform": "any", "size": str(len(CONTENT))},
+        files={"file": ("setup.exe", CONTENT)},
+        timeout=120,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["sha256"] == SHA256
+    assert ci.post(f"{url}/api/v1/manage/releases/{release.json()['id']}/publish/").ok
+
+    node = {"Authorization": f"Bearer {license.key}"}
+    hardware = {
+        "hardwareId": "asgi-hw",
+        "machineName": "PC",
+        "osVersion": "10",
+        "appVersion": "1.0.0",
+    }
+    registered = requests.post(
+        f"{url}/api/v1/updates/register-device", json=hardware, headers=node, timeout=30
+    )
+    assert registered.status_code == 201, registered.text
+    offer = requests.get(
+        f"{url}/api/v1/updates/check",
+        params={"hardwareId": "asgi-hw", "version": "1.0.0"},
+        headers=node,
+        timeout=30,
+    ).json()
+    assert offer["updateAvailable"] and offer["checksum"] == SHA256
+    # Local files: the file itself, streamed; S3 (CI's second run): a 302 to a presigned URL,
+    # followed without the Authorization header, as HTTP clients do across hosts.
+    download = requests.get(offer["downloadUrl"], headers=node, timeout=120, stream=True)
+    assert download.status_code == 200
+    digest, size = hashlib.sha256(), 0
+    for chunk in download.iter_content(256 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    assert size == len(CONTENT) and digest.hexdigest() == SHA256
