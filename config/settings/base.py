@@ -114,8 +114,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        # Django's RedisCache with one connection pool per process (core/cache.py).
-        "default": {"BACKEND": "core.cache.ProcessRedisCache", "LOCATION": REDIS_URL}
+        # Django's RedisCache with one connection pool per process (core/cache.py). A Redis
+        # that stops answering fails an operation after RELAIS_CACHE_TIMEOUT seconds (the
+        # callers carry on without the cache) instead of holding the request forever.
+        "default": {
+            "BACKEND": "core.cache.ProcessRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("RELAIS_CACHE_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("RELAIS_CACHE_TIMEOUT", default=1.0),
+            },
+        }
     }
 else:
     # A file cache, not local memory: web and worker processes must see the same entries.

@@ -123,3 +123,37 @@ def test_every_node_route_answers_with_the_cache_down(api_client, node, local_st
     assert set(statuses.values()) == {200}, statuses
     assert answers["check by key"].json()["version"] == "1.1.0"
     assert "cache unavailable" in caplog.text
+
+
+@pytest.fixture
+def hanging_redis():
+    """A port that accepts connections (the kernel's backlog) and never answers: Redis
+    stuck, or a network dropping its replies."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    listener.close()
+
+
+def test_every_node_route_answers_with_the_cache_hanging(
+    api_client, node, local_storage, caplog, hanging_redis
+):
+    """Each cache operation gives up after RELAIS_CACHE_TIMEOUT (here 0.2 s): slower, not
+    stuck, and the same answers as with the cache down."""
+
+    cache = {
+        "BACKEND": "core.cache.ProcessRedisCache",
+        "LOCATION": hanging_redis,
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+    device, release = node
+    with override_settings(CACHES={"default": cache}):
+        answers = dict(_node_routes(api_client, device, release))
+    statuses = {name: response.status_code for name, response in answers.items()}
+    assert set(statuses.values()) == {200}, statuses
+    assert answers["check by key"].json()["version"] == "1.1.0"
+    assert "cache unavailable" in caplog.text
+    assert "Timeout" in caplog.text  # freed by the timeout: without it, no return at all
