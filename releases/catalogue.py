@@ -205,10 +205,17 @@ def catalogue_for_product(product_id) -> Catalogue:
     if fresh and memo[0] == generation:
         memo[3] = now
         return memo[2]
-    found = cache.get(_key(product_id, generation))
+    try:
+        found = cache.get(_key(product_id, generation))
+    except Exception:  # noqa: BLE001 - the cache failed after answering: built here
+        logger.warning("release catalogue read without the cache", exc_info=True)
+        found = None
     if found is None or not _fresh(found):
         found = catalogue_build(product_id)
-        cache.set(_key(product_id, generation), found, ttl)
+        try:
+            cache.set(_key(product_id, generation), found, ttl)
+        except Exception:  # noqa: BLE001 - the next worker builds it too
+            logger.warning("release catalogue not stored in the cache", exc_info=True)
     _memo[product_id] = [generation, now, found, now]
     return found
 

@@ -92,6 +92,8 @@ def register(sio) -> None:
             except SiteAuthError as exc:
                 await _refuse(sid, conn, exc.code, exc.message)
                 return None
+            if state.connections.get(sid) is not conn:  # the socket closed meanwhile
+                return None
             if conn.site_id and conn.site_id != site["siteId"]:  # now another site's socket
                 forget_site(sid, conn)
                 await sio.leave_room(sid, site_room(conn.site_id))

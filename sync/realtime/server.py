@@ -47,8 +47,10 @@ async def _listen_for_commands() -> None:
                     if message.get("type") != "message":
                         continue
                     site_id = message["data"].decode()
-                    if site_id in state.sites:
-                        await neopro.push_pending(site_id)
+                    if site_id in state.sites:  # its own task: a slow push holds no other
+                        push = asyncio.get_running_loop().create_task(neopro.push_pending(site_id))
+                        state.pushes.add(push)  # referenced until done, as asyncio requires
+                        push.add_done_callback(state.pushes.discard)
         except asyncio.CancelledError:
             raise
         except Exception:

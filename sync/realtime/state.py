@@ -33,6 +33,7 @@ class ProcessState:
     connections: dict[str, Connection] = field(default_factory=dict)
     sites: dict[str, set[str]] = field(default_factory=dict)  # site id -> sids here
     listener: asyncio.Task | None = None
+    pushes: set = field(default_factory=set)  # pushes the listener started, until done
     counters: dict[str, int] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:

@@ -98,3 +98,27 @@ def test_an_emit_without_a_room_is_refused_not_broadcast(server, room, caplog):
     _, sent = server
     assert emit_to_room("force-update", {"version": "1.1.0"}, room) is False
     assert sent == [] and "without a room refused" in caplog.text
+
+
+def test_a_socket_closed_while_authenticating_is_not_left_as_the_site(server, monkeypatch):
+    sio, sent = server
+    fleet = neopro_fleet()
+    site, key = registered_site(fleet)
+    authenticate, disconnect = sio.handlers["/"]["authenticate"], sio.handlers["/"]["disconnect"]
+    real_authenticate = neopro._authenticate
+
+    def slow_authenticate(site_id, api_key):
+        time.sleep(0.3)
+        return real_authenticate(site_id, api_key)
+
+    monkeypatch.setattr(neopro, "_authenticate", slow_authenticate)
+
+    async def scenario():
+        state.connections["s1"] = Connection(sid="s1")
+        attempt = asyncio.create_task(authenticate("s1", {"siteId": str(site.pk), "apiKey": key}))
+        await asyncio.sleep(0.05)
+        await disconnect("s1", "transport close")
+        return await attempt
+
+    assert asyncio.run(scenario()) is None
+    assert state.sites == {} and sent == []
