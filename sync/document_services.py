@@ -241,19 +241,23 @@ def document_revisions_prune(*, now=None, batch: int = 1000) -> int:
     """Delete the revisions that are both older than RELAIS_DOCUMENT_REVISION_RETENTION_DAYS
     and beyond the newest RELAIS_DOCUMENT_REVISIONS_KEPT of their document (a document's
     revisions are its versions 1, 2, ...: the newest N are those within N of its version).
-    `batch` rows per transaction; 0 days keeps every revision. Returns how many went."""
+    `batch` rows per transaction; 0 days keeps every revision, and the current one is
+    always kept. Returns how many went."""
     days = settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS
     if days <= 0:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=days)
+    kept = max(1, settings.RELAIS_DOCUMENT_REVISIONS_KEPT)  # the current one always stays
     old = SyncDocumentRevision.objects.filter(
-        created_at__lt=cutoff,
-        version__lte=F("document__version") - settings.RELAIS_DOCUMENT_REVISIONS_KEPT,
-    )
+        created_at__lt=cutoff, version__lte=F("document__version") - kept
+    ).order_by()
     deleted = 0
     while ids := list(old.values_list("pk", flat=True)[:batch]):
         with transaction.atomic():  # revisions restored from these keep theirs (unlinked)
-            deleted += SyncDocumentRevision.objects.filter(pk__in=ids).delete()[0]
+            # Only the keys are loaded (the delete collects rows for restored_from's SET
+            # NULL), not each revision's snapshot and patch.
+            rows = SyncDocumentRevision.objects.filter(pk__in=ids).only("pk")
+            deleted += rows.delete()[0]
         if len(ids) < batch:
             break
     return deleted

@@ -265,3 +265,23 @@ def test_no_retention_keeps_every_revision(tenant, settings):
     SyncDocumentRevision.objects.update(created_at=timezone.now() - timedelta(days=3650))
     assert document_revisions_prune() == 0
     assert SyncDocumentRevision.objects.filter(document=document).count() == 3
+
+
+def test_the_current_revision_is_kept_whatever_the_setting(tenant, settings):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from sync.services import document_revisions_prune
+
+    settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = 1
+    settings.RELAIS_DOCUMENT_REVISIONS_KEPT = 0
+    _settings_with_revisions(tenant, 3)
+    SyncDocumentRevision.objects.update(created_at=timezone.now() - timedelta(days=10))
+    with CaptureQueriesContext(connection) as queries:
+        assert document_revisions_prune() == 2
+    assert list(SyncDocumentRevision.objects.values_list("version", flat=True)) == [3]
+    loading = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not any('"data"' in sql or '"patch"' in sql for sql in loading), loading
