@@ -1,6 +1,6 @@
 """ASGI: the Socket.IO server (sync.realtime) under /socket.io/, and everything else to
 Django through its WSGI handler, run by a2wsgi in a fixed pool of RELAIS_WSGI_THREADS
-threads.
+threads, each request's body read first on the event loop (core.asgi.BodyFirst).
 
 Not Django's ASGI handler: Relais has no async view, and that handler ran each request in a
 thread of its own, so no database connection was ever reused (PostgreSQL ran out of them
@@ -13,10 +13,13 @@ from a2wsgi import WSGIMiddleware
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-django_application = WSGIMiddleware(
-    get_wsgi_application(), workers=int(os.environ.get("RELAIS_WSGI_THREADS", "8"))
-)
+wsgi_application = get_wsgi_application()
 
-from sync.realtime.server import asgi_app  # noqa: E402 - needs Django set up
+from core.asgi import BodyFirst  # noqa: E402 - needs Django set up
+from sync.realtime.server import asgi_app  # noqa: E402
+
+django_application = BodyFirst(
+    WSGIMiddleware(wsgi_application, workers=int(os.environ.get("RELAIS_WSGI_THREADS", "8")))
+)
 
 application = asgi_app(django_application)

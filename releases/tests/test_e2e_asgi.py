@@ -65,3 +65,26 @@ def test_a_large_artifact_goes_in_and_out_whole(asgi_server):
         digest.update(chunk)
         size += len(chunk)
     assert size == len(CONTENT) and digest.hexdigest() == SHA256
+
+
+def test_a_chunked_body_reaches_django_whole(asgi_server):
+    """No Content-Length (chunked transfer encoding, as streaming HTTP clients send): the
+    report is read whole on the event loop, then handed to Django with its length."""
+    import json
+
+    from devices.tests.factories import DeviceFactory
+    from telemetry.models import TelemetryReport
+
+    device = DeviceFactory()
+    url = asgi_server()
+    report = json.dumps({"metrics": {"cpu": 12.5, "memory": 40}, "uptime": 3600}).encode()
+    parts = (report[i : i + 7] for i in range(0, len(report), 7))  # a generator: chunked
+    answer = requests.post(
+        f"{url}/api/v1/telemetry",
+        data=parts,
+        headers={"Authorization": f"Bearer {device.token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code in (200, 201, 202), answer.text
+    stored = TelemetryReport.objects.get(device=device)
+    assert stored.metrics == {"cpu": 12.5, "memory": 40}

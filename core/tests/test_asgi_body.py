@@ -1,0 +1,70 @@
+"""core.asgi.BodyFirst: the whole body is read on the event loop before Django's WSGI
+handler (a2wsgi's threads) sees the request, with its Content-Length."""
+
+import asyncio
+import os
+
+import pytest
+
+from core.asgi import BodyFirst
+
+
+def _run(messages, headers=()):
+    """Drive BodyFirst with `messages` from the client; what the app saw, or None."""
+    seen = {}
+    incoming = list(messages)
+
+    async def receive():
+        if incoming:
+            await asyncio.sleep(0)  # the client sends slowly: the loop runs meanwhile
+            return incoming.pop(0)
+        await asyncio.sleep(3600)  # nothing more from the client
+
+    async def app(scope, receive, send):
+        assert not incoming, "the app started before the body was whole"
+        body = b""
+        while True:
+            message = await receive()
+            body += message["body"]
+            if not message["more_body"]:
+                break
+        seen.update(headers=dict(scope["headers"]), body=body)
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": list(headers)}
+    asyncio.run(BodyFirst(app)(scope, receive, None))
+    return seen or None
+
+
+def _body(parts):
+    last = len(parts) - 1
+    return [
+        {"type": "http.request", "body": part, "more_body": i < last}
+        for i, part in enumerate(parts)
+    ]
+
+
+def test_a_chunked_body_arrives_whole_with_its_length():
+    seen = _run(_body([b'{"a":', b"1", b"}"]), headers=[(b"transfer-encoding", b"chunked")])
+    assert seen["body"] == b'{"a":1}'
+    assert seen["headers"][b"content-length"] == b"7"
+    assert b"transfer-encoding" not in seen["headers"]
+
+
+def test_a_body_in_one_message_passes_as_it_came():
+    seen = _run(_body([b"x" * 10]), headers=[(b"content-length", b"10")])
+    assert seen == {"headers": {b"content-length": b"10"}, "body": b"x" * 10}
+    assert _run(_body([b""]))["headers"] == {}  # a GET: no length invented
+
+
+@pytest.mark.parametrize("size", [5 * 1024 * 1024 + 3])  # beyond the in-memory spool
+def test_a_large_body_is_spooled_and_given_back_byte_for_byte(size, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    content = os.urandom(size)
+    parts = [content[i : i + 100_000] for i in range(0, size, 100_000)]
+    seen = _run(_body(parts), headers=[(b"content-length", str(size).encode())])
+    assert seen["body"] == content and seen["headers"][b"content-length"] == str(size).encode()
+
+
+def test_a_client_gone_before_its_body_was_whole_reaches_nothing():
+    messages = _body([b"part", b"more"])[:1] + [{"type": "http.disconnect"}]
+    assert _run(messages) is None
