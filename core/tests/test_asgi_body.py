@@ -68,3 +68,32 @@ def test_a_large_body_is_spooled_and_given_back_byte_for_byte(size, settings):
 def test_a_client_gone_before_its_body_was_whole_reaches_nothing():
     messages = _body([b"part", b"more"])[:1] + [{"type": "http.disconnect"}]
     assert _run(messages) is None
+
+
+def test_the_file_wrapper_iterates_where_no_loop_takes_the_file(tmp_path):
+    import io
+
+    from core.asgi import LoopFileWrapper, _Handoff, _handoff
+
+    path = tmp_path / "artifact.bin"
+    path.write_bytes(b"0123456789")
+    handle = path.open("rb")
+    handle.seek(2)
+    plain = LoopFileWrapper(handle, block_size=4)  # outside FilesOnLoop: blocks, in order
+    assert list(plain) == [b"2345", b"6789"]
+    plain.close()
+    assert handle.closed
+
+    token = _handoff.set(_Handoff())
+    try:  # under FilesOnLoop, a file without a descriptor is still sent from the thread
+        memory = LoopFileWrapper(io.BytesIO(b"abc"), block_size=2)
+        assert list(memory) == [b"ab", b"c"]
+        handoff = _handoff.get()
+        with path.open("rb") as original:
+            original.seek(6)
+            taken = LoopFileWrapper(original, block_size=2)
+            assert list(taken) == []  # the loop sends it: a descriptor of its own, same place
+        assert handoff.file.read() == b"6789"
+        handoff.file.close()
+    finally:
+        _handoff.reset(token)

@@ -68,9 +68,12 @@ def artifact_response(request, artifact):
         return response
     first, last = byte_range
     handle.seek(first)
-    response = StreamingHttpResponse(
-        _read(handle, last - first + 1), status=206, content_type="application/octet-stream"
-    )
+    if last == size - 1:  # to the end (a resumed download): a file response, as a whole one
+        response = FileResponse(handle, status=206, content_type="application/octet-stream")
+    else:
+        response = StreamingHttpResponse(
+            _read(handle, last - first + 1), status=206, content_type="application/octet-stream"
+        )
     response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(last - first + 1)
     response["Accept-Ranges"] = "bytes"
