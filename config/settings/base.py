@@ -110,6 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 
+# The largest request body config.asgi reads (it reads bodies whole before Django runs:
+# core.asgi.BodyFirst); beyond it a 413, before any byte is uploaded when it is declared.
+# Above the largest artifact uploaded through the API or the admin.
+RELAIS_MAX_REQUEST_BODY_BYTES = env.int("RELAIS_MAX_REQUEST_BODY_BYTES", default=4 * 1024**3)
+
 # --- Cache (also throttling and the release catalogue) ----------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -2,6 +2,8 @@
 handler (a2wsgi's threads) sees the request, with its Content-Length."""
 
 import asyncio
+import gzip
+import json
 import os
 
 import pytest
@@ -88,12 +90,45 @@ def test_the_file_wrapper_iterates_where_no_loop_takes_the_file(tmp_path):
     try:  # under FilesOnLoop, a file without a descriptor is still sent from the thread
         memory = LoopFileWrapper(io.BytesIO(b"abc"), block_size=2)
         assert list(memory) == [b"ab", b"c"]
-        handoff = _handoff.get()
+        compressed = tmp_path / "artifact.gz"
+        with gzip.open(compressed, "wb") as out:
+            out.write(b"z" * 1000)
+        with gzip.open(compressed, "rb") as unzipped:  # a descriptor, but other bytes
+            assert b"".join(LoopFileWrapper(unzipped, block_size=4096)) == b"z" * 1000
+        assert _handoff.get().fd is None
         with path.open("rb") as original:
             original.seek(6)
             taken = LoopFileWrapper(original, block_size=2)
             assert list(taken) == []  # the loop sends it: a descriptor of its own, same place
-        assert handoff.file.read() == b"6789"
-        handoff.file.close()
+        handoff = _handoff.get()
+        assert os.pread(handoff.fd, 100, handoff.offset) == b"6789"
+        os.close(handoff.fd)
     finally:
         _handoff.reset(token)
+
+
+def _refused(scope_headers, messages):
+    """BodyFirst with a limit of 10 bytes: (what was sent back, messages left unread)."""
+    sent, incoming = [], list(messages)
+
+    async def receive():
+        return incoming.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        raise AssertionError("the app ran")
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": scope_headers}
+    asyncio.run(BodyFirst(app)(scope, receive, send))
+    return sent, incoming
+
+
+def test_a_body_over_the_limit_is_refused(settings):
+    settings.RELAIS_MAX_REQUEST_BODY_BYTES = 10
+    declared, unread = _refused([(b"content-length", b"11")], _body([b"x" * 11]))
+    assert declared[0]["status"] == 413 and len(unread) == 1  # refused before reading
+    assert json.loads(declared[1]["body"])["code"] == "REQUEST_TOO_LARGE"
+    chunked, _ = _refused([(b"transfer-encoding", b"chunked")], _body([b"x" * 6, b"x" * 6]))
+    assert chunked[0]["status"] == 413

@@ -144,3 +144,12 @@ def test_a_download_read_slowly_holds_no_thread(asgi_server):
     finally:
         for connection in stalled:
             connection.close()
+
+
+def test_a_body_over_the_server_limit_is_refused_before_django(asgi_server):
+    url = asgi_server(RELAIS_MAX_REQUEST_BODY_BYTES="1000")
+    declared = requests.post(f"{url}/api/v1/telemetry", data=b"x" * 5000, timeout=30)
+    chunked = requests.post(f"{url}/api/v1/telemetry", data=iter([b"x" * 600] * 3), timeout=30)
+    for answer in (declared, chunked):
+        assert answer.status_code == 413
+        assert answer.json()["code"] == "REQUEST_TOO_LARGE"
