@@ -38,6 +38,8 @@ class BodyFirst:
             return None  # gone before its request was whole: nobody to answer
         if not message.get("more_body"):  # the usual case: the body in one message
             body = message.get("body", b"")
+            if len(body) > limit:  # chunked: its length known only now
+                return await _too_large(send)
             return await self.app(_with_length(scope, len(body)), _replay([body], receive), send)
         with tempfile.SpooledTemporaryFile(settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as spool:
             size = 0

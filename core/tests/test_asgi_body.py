@@ -132,3 +132,5 @@ def test_a_body_over_the_limit_is_refused(settings):
     assert json.loads(declared[1]["body"])["code"] == "REQUEST_TOO_LARGE"
     chunked, _ = _refused([(b"transfer-encoding", b"chunked")], _body([b"x" * 6, b"x" * 6]))
     assert chunked[0]["status"] == 413
+    at_once, _ = _refused([(b"transfer-encoding", b"chunked")], _body([b"x" * 12]))
+    assert at_once[0]["status"] == 413  # a chunked body the server had whole at once
