@@ -12,7 +12,19 @@ from contextvars import ContextVar
 from django.conf import settings
 
 
-class BodyFirst:
+class _HttpMiddleware:
+    """An ASGI middleware acting on HTTP requests (`http`); the rest (lifespan) passes."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        return await self.http(scope, receive, send)
+
+
+class BodyFirst(_HttpMiddleware):
     """ASGI middleware: an HTTP request's whole body is read on the event loop (spooled to
     disk beyond FILE_UPLOAD_MAX_MEMORY_SIZE, as Django's ASGI handler does) before the
     wrapped app runs, and given to it with its Content-Length; a body over
@@ -24,12 +36,7 @@ class BodyFirst:
 
     CHUNK = 64 * 1024
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    async def http(self, scope, receive, send):
         limit = settings.RELAIS_MAX_REQUEST_BODY_BYTES
         if (_declared_length(scope) or 0) > limit:  # before `100 Continue`: nothing uploaded
             return await _too_large(send)
@@ -83,13 +90,15 @@ async def _too_large(send) -> None:
 
 
 def _with_length(scope, size: int) -> dict:
+    """`scope` with one Content-Length of `size` (none added to a request without a body)."""
     headers = [
         (name, value)
         for name, value in scope["headers"]
         if name not in (b"content-length", b"transfer-encoding")
     ]
-    if size or len(headers) != len(scope["headers"]):
-        headers.append((b"content-length", str(size).encode()))
+    if not size and len(headers) == len(scope["headers"]):
+        return scope  # no body, nothing said of one: as it came
+    headers.append((b"content-length", str(size).encode()))
     return {**scope, "headers": headers}
 
 
@@ -171,7 +180,7 @@ def with_file_wrapper(wsgi_app):
     return app
 
 
-class FilesOnLoop:
+class FilesOnLoop(_HttpMiddleware):
     """ASGI middleware around a2wsgi: a file response's body is read (in the default
     executor) and sent from the event loop, at the client's pace, up to its Content-Length,
     instead of from one of the few threads serving Django, which a slow download held until
@@ -179,22 +188,18 @@ class FilesOnLoop:
 
     CHUNK = 64 * 1024
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    async def http(self, scope, receive, send):
         handoff = _Handoff()
         token = _handoff.set(handoff)  # a2wsgi copies this context into the thread
-        length = None
+        start = None
 
         async def sending(message):
-            nonlocal length
+            nonlocal start
             if message["type"] == "http.response.start":
-                length = _declared_length(message)
+                start = message
             last = message["type"] == "http.response.body" and not message.get("more_body")
-            if last and handoff.fd is not None:
+            if last and handoff.fd is not None:  # its length read only for a file
+                length = _declared_length(start)
                 return await self._stream(handoff, length, receive, send, scope["method"])
             return await send(message)
 
