@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -303,6 +305,176 @@ def asgi_server(tmp_path):
                     break
                 time.sleep(0.1)
         raise RuntimeError(f"uvicorn did not start:\n{log_path.read_text()}")
+
+    yield start
+    for process, log in started:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+# --- The production stack as docker/ runs it: nginx -> gunicorn (web) and uvicorn (realtime)
+
+
+ROOT = Path(__file__).resolve().parent
+PRODUCTION_PEPPER = "e2e-production-pepper-0123456789"
+
+
+def render_proxy_template(values: dict) -> str:
+    """docker/nginx's template with `${RELAIS_…}` replaced, as the nginx image's envsubst
+    does it (nginx's own `$variables` are left alone)."""
+    import re
+
+    template = (ROOT / "docker/nginx/templates/relais.conf.template").read_text()
+    return re.sub(r"\$\{(RELAIS_[A-Z_]+)\}", lambda m: values[m.group(1)], template)
+
+
+def nginx_conf(directory: Path, values: dict, http_extra: str = "") -> Path:
+    """A complete nginx.conf under `directory` around the rendered template (the image's
+    own nginx.conf plays this part in docker/)."""
+    (directory / "temp").mkdir(parents=True, exist_ok=True)
+    (directory / "relais.conf").write_text(render_proxy_template(values))
+    conf = directory / "nginx.conf"
+    import os
+
+    # As root, nginx's workers would run as `nobody`, who cannot write under pytest's tmp.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf.write_text(
+        f"{user}pid {directory}/nginx.pid;\nerror_log stderr warn;\ndaemon off;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\n access_log off;\n client_body_temp_path {directory}/temp/body;\n"
+        f" proxy_temp_path {directory}/temp/proxy;\n fastcgi_temp_path {directory}/temp/f;\n"
+        f" uwsgi_temp_path {directory}/temp/u;\n scgi_temp_path {directory}/temp/s;\n"
+        f" {http_extra}\n include {directory}/relais.conf;\n}}\n"
+    )
+    return conf
+
+
+@pytest.fixture(scope="session")
+def production_static(tmp_path_factory):
+    """The static files as the image's build step makes them (docker/build-static.sh)."""
+    import os
+    import subprocess
+    import sys
+
+    static_root = tmp_path_factory.mktemp("static")
+    result = subprocess.run(
+        [str(ROOT / "docker/build-static.sh")],
+        env={**os.environ, "PYTHON": sys.executable, "DJANGO_STATIC_ROOT": str(static_root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return static_root
+
+
+def _wait_for(url: str, process, log_path) -> None:
+    import time
+    import urllib.request
+
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback
+            return
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP error status: the server answers
+                return
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer:\n{Path(log_path).read_text()}")
+
+
+@pytest.fixture
+def production_stack(tmp_path, settings, production_static):
+    """`production_stack(**env)` starts what docker/compose.yml runs, on this machine and the
+    test database: nginx with docker/nginx's template in front, `docker/entrypoint.sh web`
+    (migrate, gunicorn with docker/gunicorn.conf.py and production settings) and
+    `docker/entrypoint.sh realtime` (uvicorn). nginx reaches them from 127.0.0.2, the one
+    trusted proxy (RELAIS_TRUSTED_PROXIES), so a client on 127.0.0.1 is not a proxy. Returns
+    the proxy's base URL; `.web` is gunicorn's. Needs `django_db(transaction=True)`."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        pytest.skip("nginx is absent: apt-get install nginx-light (CI installs it)")
+    # Keys made here must be what the servers read.
+    settings.RELAIS_KEY_PEPPER = PRODUCTION_PEPPER
+    started = []
+
+    def run(args, log_name, env):
+        log_path = tmp_path / log_name
+        log = log_path.open("w")
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        started.append((process, log))
+        return process, log_path
+
+    def start(threads: int = 4, **extra):
+        web_port, realtime_port, proxy_port = _free_port(), _free_port(), _free_port()
+        venv_bin = str(Path(sys.executable).parent)
+        env = {
+            **os.environ,
+            "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DATABASE_URL": _database_url(),
+            "DJANGO_SECRET_KEY": "e2e-" + "k9Xq2mP7vL4nR8tW1yZ5bC3dF6gH0jK" * 2,
+            "RELAIS_KEY_PEPPER": PRODUCTION_PEPPER,
+            "RELAIS_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            "RELAIS_VAR_DIR": str(tmp_path / "var"),
+            "DJANGO_STATIC_ROOT": str(production_static),
+            "DJANGO_SECURE_COOKIES": "false",
+            "RELAIS_TRUSTED_PROXIES": "127.0.0.2",
+            "RELAIS_PUBLIC_URL": f"http://127.0.0.1:{proxy_port}",
+            "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_THREADS": str(threads),
+            "GUNICORN_TMP_DIR": str(tmp_path),
+            "REALTIME_HOST": "127.0.0.1",
+            "REALTIME_PORT": str(realtime_port),
+            **extra,
+        }
+        (tmp_path / "var").mkdir(exist_ok=True)
+        entrypoint = str(ROOT / "docker/entrypoint.sh")
+        web, web_log = run([entrypoint, "web"], "web.log", env)
+        realtime, realtime_log = run([entrypoint, "realtime"], "realtime.log", env)
+        conf = nginx_conf(
+            tmp_path / "nginx",
+            {
+                "RELAIS_WEB_UPSTREAM": f"127.0.0.1:{web_port}",
+                "RELAIS_REALTIME_UPSTREAM": f"127.0.0.1:{realtime_port}",
+                "RELAIS_PROXY_LISTEN": f"127.0.0.1:{proxy_port}",
+                "RELAIS_PROXY_MAX_BODY": extra.get("RELAIS_PROXY_MAX_BODY", "64m"),
+            },
+            http_extra="proxy_bind 127.0.0.2;",
+        )
+        proxy, proxy_log = run(
+            [nginx, "-p", str(tmp_path / "nginx"), "-c", str(conf)], "nginx.log", env
+        )
+        _wait_for(f"http://127.0.0.1:{web_port}/api/v1/health", web, web_log)
+        _wait_for(
+            f"http://127.0.0.1:{realtime_port}/socket.io/?EIO=4&transport=polling",
+            realtime,
+            realtime_log,
+        )
+        url = f"http://127.0.0.1:{proxy_port}"
+        _wait_for(f"{url}/api/v1/health", proxy, proxy_log)
+        return SimpleNamespace(
+            url=url,
+            web=f"http://127.0.0.1:{web_port}",
+            port=proxy_port,
+            web_port=web_port,
+            logs=tmp_path,
+        )
 
     yield start
     for process, log in started:

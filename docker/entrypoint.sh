@@ -1,6 +1,7 @@
 #!/bin/sh
 # Container entrypoint. The first argument picks the role; any further arguments go to it.
-#   web     apply migrations, then serve with gunicorn (docker/gunicorn.conf.py)
+#   web       apply migrations, then serve Django with gunicorn (docker/gunicorn.conf.py)
+#   realtime  the Socket.IO server (config.asgi) under uvicorn on port 8001
 #   worker  Celery worker
 #   beat    Celery beat (the schedule is code, config/celery.py; its state file is in /tmp)
 #   other   run as given, e.g. `python manage.py createsuperuser`
@@ -10,7 +11,16 @@ case "${1:-}" in
     web)
         shift
         python manage.py migrate --noinput
-        exec gunicorn --config docker/gunicorn.conf.py config.asgi:application "$@"
+        exec gunicorn --config docker/gunicorn.conf.py config.wsgi:application "$@"
+        ;;
+    realtime)
+        shift
+        # Only /socket.io/ reaches it (the proxy sends the rest to `web`). X-Forwarded-For is
+        # believed from the proxies of RELAIS_TRUSTED_PROXIES only, as Django and gunicorn do.
+        exec uvicorn config.asgi:application \
+            --host "${REALTIME_HOST:-0.0.0.0}" --port "${REALTIME_PORT:-8001}" \
+            --proxy-headers --forwarded-allow-ips "${RELAIS_TRUSTED_PROXIES:-}" \
+            --no-server-header "$@"
         ;;
     worker)
         shift

@@ -1,20 +1,30 @@
-"""Gunicorn settings for the container image, tuned from the environment."""
+"""Gunicorn settings of the `web` container: Django (config.wsgi) in gthread workers, behind
+the nginx proxy (docker/nginx), tuned from the environment.
 
+nginx buffers request and response bodies, so a slow client holds no thread here; the
+Socket.IO server runs in its own process (`realtime`, uvicorn), not in these workers."""
+
+import json
 import os
 
-bind = "0.0.0.0:8000"  # noqa: S104 - inside a container; the port is published by compose
+from gunicorn import util
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104 - inside a container
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
-# ASGI workers: the Socket.IO server (long-lived WebSocket connections; with several
-# workers, REDIS_URL lets any of them emit to a socket another one holds) and Django, in a
-# pool of RELAIS_WSGI_THREADS threads per worker (config/asgi.py).
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Idle keep-alive connections from the proxy (its upstream `keepalive`).
+keepalive = 75
 # The worker heartbeat file in memory, not on the container's overlay filesystem.
-worker_tmp_dir = "/dev/shm"  # noqa: S108
+worker_tmp_dir = os.environ.get("GUNICORN_TMP_DIR", "/dev/shm")  # noqa: S108
+# X-Forwarded-Proto is believed from exactly the proxies Django believes X-Forwarded-For from
+# (RELAIS_TRUSTED_PROXIES, addresses or CIDR networks; empty: none). gunicorn's default
+# would trust 127.0.0.1 and ::1 whatever the operator declared.
+forwarded_allow_ips = os.environ.get("RELAIS_TRUSTED_PROXIES", "").replace(" ", "") or ""
 # Above Django's limits (RELAIS_MAX_REQUEST_LINE 4096, RELAIS_MAX_HEADER_FIELD_SIZE 8192,
-# RELAIS_MAX_HEADER_FIELDS 100), so an oversized request reaches Django and gets a JSON 414 or
-# 431; beyond these, gunicorn answers itself with a plain-text/HTML 400. 8190 is the largest
-# request line gunicorn accepts short of "unlimited".
+# RELAIS_MAX_HEADER_FIELDS 100) and the proxy's (8 KiB lines), so an oversized request
+# reaches Django (or the proxy) and gets its JSON 414 or 431.
 limit_request_line = 8190
 limit_request_field_size = 16384
 limit_request_fields = 200
@@ -23,5 +33,30 @@ accesslog = "-"
 # CyberSensei update ids in `/update/download/<id>` are download capabilities: masked.
 logger_class = "core.logmask.MaskingGunicornLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
-
 errorlog = "-"
+
+# A request gunicorn's parser refuses (a raw byte over 0x7F in the request line, a control
+# byte in a header, a malformed chunk) is answered by gunicorn itself, before Django: in JSON
+# with the code Django gives the same refusal, not gunicorn's HTML page. Its own message is
+# not echoed: it quotes the offending header, which may be a credential.
+ERROR_CODES = {
+    400: "BAD_REQUEST",
+    403: "PERMISSION_DENIED",
+    414: "URI_TOO_LONG",
+    417: "EXPECTATION_FAILED",
+    431: "HEADERS_TOO_LARGE",
+    501: "NOT_IMPLEMENTED",
+}
+
+
+def write_json_error(sock, status_int, reason, mesg):
+    code = ERROR_CODES.get(status_int, "SERVER_ERROR" if status_int >= 500 else "BAD_REQUEST")
+    body = json.dumps({"code": code, "message": reason}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = write_json_error

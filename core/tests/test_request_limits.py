@@ -1,6 +1,6 @@
 """Oversized request lines and headers get JSON 414 / 431 from Django: gunicorn's own limits
-(docker/gunicorn.conf.py, for its sync workers) are set above Django's, and the uvicorn
-workers production runs let Django answer up to their parser's limit."""
+(docker/gunicorn.conf.py) are set above Django's, and beyond them gunicorn answers itself, in
+JSON too (the proxy in front has its own, core/tests/test_production_stack.py)."""
 
 import importlib.util
 import os
@@ -73,14 +73,14 @@ def _raw(port: int, request: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def gunicorn_port():
-    """gunicorn with docker/gunicorn.conf.py (one uvicorn worker serving config.asgi, as in
+    """gunicorn with docker/gunicorn.conf.py (one gthread worker serving config.wsgi, as in
     production, on the loopback)."""
     port = _free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "docker/gunicorn.conf.py"]
         + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-tmp-dir", "/tmp"]
-        + ["--access-logfile", "/dev/null", "config.asgi:application"],
+        + ["--access-logfile", "/dev/null", "config.wsgi:application"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -115,10 +115,10 @@ def test_through_gunicorn_oversized_requests_get_json(gunicorn_port):
     assert head.startswith(b"HTTP/1.1 431") and b'"HEADERS_TOO_LARGE"' in body
 
 
-def test_through_uvicorn_workers_only_beyond_their_parser_the_answer_is_its_own(gunicorn_port):
-    # The production server runs uvicorn workers: its parser (httptools), not gunicorn's
-    # limit_request_line, reads the request, and lets Django answer up to ~64 KiB.
-    head, body = _get(gunicorn_port, "/api/v1/nothing?x=" + "a" * 20000)
-    assert head.startswith(b"HTTP/1.1 414") and b'"URI_TOO_LONG"' in body
-    head, body = _get(gunicorn_port, "/api/v1/nothing?x=" + "a" * 70000)
-    assert head.startswith(b"HTTP/1.1 400") and b"text/plain" in head  # documented, README
+def test_beyond_gunicorns_own_limits_gunicorn_answers_in_json(gunicorn_port):
+    for length in (20_000, 70_000):
+        head, body = _get(gunicorn_port, "/api/v1/nothing?x=" + "a" * length)
+        assert head.startswith(b"HTTP/1.1 414") and b"application/json" in head
+        assert b'"URI_TOO_LONG"' in body
+    head, body = _get(gunicorn_port, "/api/v1/nothing", f"X-Padding: {'a' * 20000}\r\n")
+    assert head.startswith(b"HTTP/1.1 431") and b'"HEADERS_TOO_LARGE"' in body

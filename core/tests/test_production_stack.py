@@ -1,0 +1,163 @@
+"""The production stack as docker/ runs it (nginx -> gunicorn and uvicorn, production
+settings), probed from outside: every refusal in JSON with a `code`, whichever of the three
+answers it; a client address that a forged X-Forwarded-For does not change; slow senders and
+Socket.IO through the proxy."""
+
+import re
+import socket
+import time
+
+import pytest
+import requests
+import socketio
+
+from licensing.tests.factories import LicenseFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MANY_PARAMETERS = "&".join(f"p{i}=1" for i in range(10_000))
+HOT_ROUTES = [
+    "/api/license/validate",
+    "/api/v1/updates/check",
+    "/update/check",
+    "/api/updates/latest",
+    "/api/v1/ping",
+]
+# Requests the issue found answered in text/plain or HTML, and their neighbours.
+MALFORMED = {
+    **{
+        f"10,000 parameters on {route}": f"GET {route}?{MANY_PARAMETERS} HTTP/1.1\r\n"
+        "Host: localhost\r\n\r\n".encode()
+        for route in HOT_ROUTES
+    },
+    "a 5 KB request line": f"GET /api/v1/ping?{'a' * 5000} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(),
+    "a raw 0xFF byte in a download path": b"GET /update/download/\xff\xfe HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "a raw Latin-1 byte in a path": b"GET /api/v1/\xe9 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "a control byte in Authorization": b"GET /api/v1/ping HTTP/1.1\r\nHost: localhost\r\n"
+    b"Authorization: Bearer a\x01b\r\n\r\n",
+    "DEL in Authorization": b"GET /api/v1/ping HTTP/1.1\r\nHost: localhost\r\n"
+    b"Authorization: Bearer a\x7fb\r\n\r\n",
+    "NUL in a header": b"GET /api/v1/ping HTTP/1.1\r\nHost: localhost\r\nX-A: a\x00b\r\n\r\n",
+    "a space in a header name": b"GET /api/v1/ping HTTP/1.1\r\nHost: localhost\r\nX A: b\r\n\r\n",
+    "not HTTP at all": b"\x16\x03\x01garbage\r\n\r\n",
+    "a 9 KB header": b"GET /api/v1/ping HTTP/1.1\r\nHost: localhost\r\nX-A: "
+    + b"a" * 9000
+    + b"\r\n\r\n",
+    "a space in the request target": b"GET /api/v1/ping x HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "a control byte in the request target": b"GET /api/v1/pi\x01ng HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "an unknown HTTP version": b"GET /api/v1/ping HTTP/9.9\r\nHost: localhost\r\n\r\n",
+    "a Content-Length that is no number": b"POST /api/v1/telemetry HTTP/1.1\r\nHost: localhost\r\n"
+    b"Content-Length: abc\r\n\r\n",
+    "a body over the limit": b"POST /api/v1/telemetry HTTP/1.1\r\nHost: localhost\r\n"
+    b"Content-Length: 99999999999\r\n\r\n",
+    "no Host": b"GET /api/v1/ping HTTP/1.1\r\n\r\n",
+    "a Host not allowed": b"GET /api/v1/ping HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+}
+
+
+def _raw(port: int, data: bytes) -> tuple[int, str, bytes]:
+    """(status, Content-Type, body) of one request written byte for byte."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+            head, _, body = received.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length: *(\d+)", head)
+            if length and len(body) >= int(length.group(1)):
+                break
+            if re.search(rb"(?im)^transfer-encoding: *chunked", head) and body.endswith(
+                b"0\r\n\r\n"
+            ):
+                body = b"".join(re.findall(rb"[0-9a-f]+\r\n(.*?)\r\n", body, re.S))
+                break
+    head, _, body = received.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    ctype = re.search(rb"(?im)^content-type: *([^\r\n]*)", head)
+    return status, (ctype.group(1).decode() if ctype else ""), body
+
+
+def _assert_json_refusals(port: int, cases: dict) -> None:
+    wrong = {}
+    for name, data in cases.items():
+        status, ctype, body = _raw(port, data)
+        if not (400 <= status < 600 and ctype.startswith("application/json")):
+            wrong[name] = (status, ctype, body[:80])
+            continue
+        if not re.search(rb'"code": ?"[A-Z_]+"', body):
+            wrong[name] = (status, ctype, body[:80])
+    assert not wrong, wrong
+
+
+def test_malformed_requests_are_refused_in_json_by_whoever_answers(production_stack):
+    stack = production_stack()
+    # Through the proxy, as devices reach it; and straight at gunicorn, as a proxy that
+    # passes a request through would hand it over.
+    _assert_json_refusals(stack.port, MALFORMED)
+    passed_through = {
+        name: data
+        for name, data in MALFORMED.items()
+        if name not in ("a 9 KB header", "a body over the limit")  # nginx's limits, not gunicorn's
+    }
+    _assert_json_refusals(stack.web_port, passed_through)
+
+
+def test_a_forged_x_forwarded_for_does_not_reset_the_validation_throttle(production_stack):
+    # The seeds' validation route (120/min per address by default).
+    stack = production_stack(RELAIS_THROTTLE_VALIDATE="20/min")
+    statuses = []
+    for i in range(40):
+        answer = requests.post(
+            f"{stack.url}/api/v1/licenses/validate",
+            json={"key": f"WRONG-{i}"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            timeout=10,
+        )
+        assert answer.headers["Content-Type"].startswith("application/json")
+        statuses.append(answer.status_code)
+    assert statuses.count(429) >= 20, statuses
+
+
+def test_a_slow_sender_holds_no_django_thread(production_stack):
+    """One gunicorn thread; a client that sends half a body and stalls. nginx buffers the
+    body, so Django is not waiting for it and answers the next request at once."""
+    stack = production_stack(threads=1)
+    with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as slow:
+        slow.sendall(
+            b"POST /api/v1/telemetry HTTP/1.1\r\nHost: localhost\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":'
+        )
+        time.sleep(0.5)
+        started = time.monotonic()
+        answer = requests.get(f"{stack.url}/api/v1/health", timeout=10)
+        assert answer.status_code == 200
+        # The health check's own work is milliseconds; a held thread would keep it waiting
+        # for nginx's client_body_timeout (30 s).
+        assert time.monotonic() - started < 10
+
+
+def test_socket_io_is_upgraded_through_the_proxy(production_stack):
+    stack = production_stack()
+    client = socketio.Client(reconnection=False)
+    connected = []
+    client.on("connect", lambda: connected.append(True))
+    client.connect(stack.url, transports=["websocket"], wait_timeout=10)
+    try:
+        assert connected and client.transport() == "websocket"
+    finally:
+        client.disconnect()
+
+
+def test_a_device_validates_through_the_stack(production_stack):
+    license = LicenseFactory()
+    stack = production_stack()
+    answer = requests.post(
+        f"{stack.url}/api/v1/licenses/validate",
+        json={"key": license.key},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["valid"] is True
