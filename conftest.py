@@ -285,6 +285,7 @@ def asgi_server(tmp_path):
             [
                 *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
                 *("--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"),
+                *("--http", "config.serving:HttpToolsProtocol"),  # as scripts/run-embedded
                 "--no-access-log",
             ],
             cwd=Path(__file__).resolve().parent,

@@ -20,7 +20,7 @@ case "${1:-}" in
         exec uvicorn config.asgi:application \
             --host "${REALTIME_HOST:-0.0.0.0}" --port "${REALTIME_PORT:-8001}" \
             --proxy-headers --forwarded-allow-ips "${RELAIS_TRUSTED_PROXIES:-}" \
-            --no-server-header "$@"
+            --http config.serving:HttpToolsProtocol --no-server-header "$@"
         ;;
     worker)
         shift

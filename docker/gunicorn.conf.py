@@ -4,10 +4,9 @@ the nginx proxy (docker/nginx), tuned from the environment.
 nginx buffers request and response bodies, so a slow client holds no thread here; the
 Socket.IO server runs in its own process (`realtime`, uvicorn), not in these workers."""
 
-import json
 import os
 
-from gunicorn import util
+from config.serving import use_json_errors_in_gunicorn
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104 - inside a container
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
@@ -37,26 +36,5 @@ errorlog = "-"
 
 # A request gunicorn's parser refuses (a raw byte over 0x7F in the request line, a control
 # byte in a header, a malformed chunk) is answered by gunicorn itself, before Django: in JSON
-# with the code Django gives the same refusal, not gunicorn's HTML page. Its own message is
-# not echoed: it quotes the offending header, which may be a credential.
-ERROR_CODES = {
-    400: "BAD_REQUEST",
-    403: "PERMISSION_DENIED",
-    414: "URI_TOO_LONG",
-    417: "EXPECTATION_FAILED",
-    431: "HEADERS_TOO_LARGE",
-    501: "NOT_IMPLEMENTED",
-}
-
-
-def write_json_error(sock, status_int, reason, mesg):
-    code = ERROR_CODES.get(status_int, "SERVER_ERROR" if status_int >= 500 else "BAD_REQUEST")
-    body = json.dumps({"code": code, "message": reason}).encode()
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    util.write_nonblock(sock, head.encode("latin-1") + body)
-
-
-util.write_error = write_json_error
+# with a `code`, not gunicorn's HTML page (config/serving.py).
+use_json_errors_in_gunicorn()

@@ -105,6 +105,34 @@ def test_malformed_requests_are_refused_in_json_by_whoever_answers(production_st
     _assert_json_refusals(stack.web_port, passed_through)
 
 
+def test_the_realtime_process_refuses_in_json_too(production_stack):
+    """uvicorn (docker/entrypoint.sh realtime) behind the proxy: what nginx passes on
+    /socket.io/ and uvicorn's parser refuses."""
+    stack = production_stack()
+    _assert_json_refusals(
+        stack.port,
+        {
+            "a control byte in Authorization": b"GET /socket.io/?EIO=4&transport=polling "
+            b"HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a\x01b\r\n\r\n",
+            "a raw 0xFF byte": b"GET /socket.io/\xff?EIO=4&transport=polling HTTP/1.1\r\n"
+            b"Host: localhost\r\n\r\n",
+        },
+    )
+
+
+def test_make_runs_server_refuses_in_json_too(asgi_server):
+    """uvicorn alone, as `make run` serves (scripts/run-embedded): no proxy in front."""
+    port = int(asgi_server().rsplit(":", 1)[1])
+    _assert_json_refusals(
+        port,
+        {
+            name: data
+            for name, data in MALFORMED.items()
+            if name not in ("a body over the limit", "no Host")  # no proxy to refuse them
+        },
+    )
+
+
 def test_a_forged_x_forwarded_for_does_not_reset_the_validation_throttle(production_stack):
     # The seeds' validation route (120/min per address by default).
     stack = production_stack(RELAIS_THROTTLE_VALIDATE="20/min")
