@@ -207,6 +207,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The only login page is the admin's (config/urls.py mounts it at /admin/): a login whose
+# `next` Django refuses (another site) lands on its index, a page needing a login sends
+# there; Django's defaults (/accounts/profile/, /accounts/login/) do not exist here.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Admin login protection (django-axes) -----------------------------------------------
 # Failed admin logins are counted per lockout group (default: username from an address,
