@@ -1,12 +1,13 @@
 """Sending a webhook without being turned against the network it runs in (SSRF).
 
-A target is http(s) only. Its host is resolved once; every address it resolves to must be
-public (not loopback, private, link-local such as 169.254.169.254, multicast, reserved,
-unspecified, nor an IPv4-mapped IPv6 form of those), unless RELAIS_WEBHOOK_ALLOW_PRIVATE
-is on (on-premise installs). The request then connects to the address that was checked,
-never resolving the name a second time (no DNS rebinding), with the original name in the
-Host header and, for https, in SNI and certificate verification. Redirects are not
-followed, time is bounded, and the response body read is capped.
+A target is http(s) only. Its host is resolved once, and every address it resolves to must
+be allowed (`address_allowed`): public, or inside a network the operator declared in
+RELAIS_WEBHOOK_ALLOWED_NETWORKS (on-premise receivers on the LAN), with two exceptions no
+large declaration covers by accident: link-local addresses, and cloud metadata services
+above all. The request then connects to the address that was checked, never resolving the
+name a second time (no DNS rebinding), with the original name in the Host header and, for
+https, in SNI and certificate verification. Redirects are not followed, time is bounded,
+and the response body read is capped.
 """
 
 import ipaddress
@@ -37,23 +38,93 @@ class Target:
 
 
 SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, still routed by some stacks
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are an IPv4 address
+LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+
+# Cloud metadata and credential services. One is allowed only when a declared network is
+# exactly that address (its /32 or /128): a network that merely contains it (0.0.0.0/0,
+# 169.254.0.0/16, fd00::/8, 100.64.0.0/10...) does not.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(address)
+    for address in (
+        # Instance metadata of AWS, GCP, Azure, Oracle, OpenStack, DigitalOcean, Hetzner...
+        "169.254.169.254",
+        # AWS IMDS over IPv6 (Nitro instances), docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+        # instancedata-data-retrieval.html
+        "fd00:ec2::254",
+        # AWS ECS task metadata and task role credentials, docs.aws.amazon.com/AmazonECS/
+        # latest/developerguide/task-iam-roles.html
+        "169.254.170.2",
+        # AWS EKS Pod Identity agent (credentials), docs.aws.amazon.com/eks/latest/userguide/
+        # pod-id-agent-setup.html
+        "169.254.170.23",
+        "fd00:ec2::23",
+        # Alibaba Cloud ECS metadata, alibabacloud.com/help/en/ecs/user-guide/
+        # view-instance-metadata
+        "100.100.100.200",
+        # Azure WireServer (a public address, so refused even with no declaration),
+        # learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16
+        "168.63.129.16",
+        # GCP metadata server over IPv6, cloud.google.com/compute/docs/metadata/
+        # querying-metadata
+        "fd20:ce::254",
+        # OpenStack metadata over IPv6, specs.openstack.org/openstack/neutron-specs/specs/
+        # ussuri/metadata-add-ipv6-support.html
+        "fe80::a9fe:a9fe",
+        # Tencent Cloud metadata (metadata.tencentyun.com), tencentcloud.com/document/
+        # product/213/4934
+        "169.254.0.23",
+    )
+)
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def _public(address: Address) -> bool:
+    if address in SITE_LOCAL:
+        return False
+    return address.is_global and not address.is_multicast and not address.is_reserved
+
+
+def _carried(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form delivers to, if it is one of those forms."""
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+
+
+def address_allowed(address: Address, networks: list[Network]) -> bool:
+    """Whether a webhook may connect to `address`, given the declared `networks`.
+
+    - a metadata address (METADATA_ADDRESSES): only if a declared network is that address;
+    - a link-local address: only if it is in a declared network lying inside link-local
+      space (169.254.0.0/16, fe80::/10);
+    - any other address: if it is public, or in a declared network.
+    An IPv6 form carrying an IPv4 address (mapped, 6to4, Teredo, NAT64) must pass for both.
+    """
     if isinstance(address, ipaddress.IPv6Address):
-        # Forms that carry an IPv4 address: judged by the address they carry.
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
-        if embedded is not None and _refused(embedded):
-            return True
-        if address in SITE_LOCAL:
-            return True
-    return not address.is_global or address.is_multicast or address.is_reserved
+        carried = _carried(address)
+        if carried is not None and not address_allowed(carried, networks):
+            return False
+    if address in METADATA_ADDRESSES:
+        return any(network.num_addresses == 1 and address in network for network in networks)
+    for space in LINK_LOCAL:
+        if address in space:
+            return any(address in network and network.subnet_of(space) for network in networks)
+    return _public(address) or any(address in network for network in networks)
 
 
-def resolve(url: str, *, allow_private: bool | None = None) -> Target:
-    """Check `url` and pick the address to connect to; UnsafeTarget when it is refused."""
-    if allow_private is None:
-        allow_private = settings.RELAIS_WEBHOOK_ALLOW_PRIVATE
+def _networks(cidrs) -> list[Network]:
+    return [ipaddress.ip_network(cidr) for cidr in cidrs]
+
+
+def resolve(url: str, *, allowed_networks: list[str] | None = None) -> Target:
+    """Check `url` and pick the address to connect to; UnsafeTarget when it is refused.
+    `allowed_networks` (CIDRs) defaults to RELAIS_WEBHOOK_ALLOWED_NETWORKS."""
+    if allowed_networks is None:
+        allowed_networks = settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS
+    networks = _networks(allowed_networks)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -75,7 +146,7 @@ def resolve(url: str, *, allow_private: bool | None = None) -> Target:
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
         raise UnsafeTarget(_("The host name does not resolve."))
-    if not allow_private and any(_refused(a) for a in addresses):
+    if not all(address_allowed(a, networks) for a in addresses):
         raise UnsafeTarget(
             _("The host resolves to a private, loopback or reserved address: refused.")
         )

@@ -5,6 +5,8 @@ The embedded default (no environment at all) is SQLite, files and cache under `v
 and a Celery broker on the filesystem, so nothing needs a server.
 """
 
+import ipaddress
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -207,6 +209,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The only login page is the admin's (config/urls.py mounts it at /admin/): a login whose
+# `next` Django refuses (another site) lands on its index, a page needing a login sends
+# there; Django's defaults (/accounts/profile/, /accounts/login/) do not exist here.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Admin login protection (django-axes) -----------------------------------------------
 # Failed admin logins are counted per lockout group (default: username from an address,
@@ -373,9 +380,29 @@ if RELAIS_MANIFEST_TTL < 2 * RELAIS_CATALOGUE_CACHE_SECONDS:
         "RELAIS_MANIFEST_TTL must be at least twice RELAIS_CATALOGUE_CACHE_SECONDS."
     )
 
-# Webhooks: targets on private, loopback or link-local addresses are refused unless this
-# is on (on-premise installs whose receivers live on the LAN).
-RELAIS_WEBHOOK_ALLOW_PRIVATE = env.bool("RELAIS_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Webhooks: a target must resolve to public addresses, or to addresses of the networks
+# declared here (comma-separated CIDRs, e.g. "10.0.0.0/8,192.168.1.0/24": on-premise
+# receivers on the LAN). Link-local addresses pass only through a declared network inside
+# link-local space, a cloud metadata address only through a network that is that very
+# address (/32, /128): sync/transport.py says which and why.
+RELAIS_WEBHOOK_ALLOWED_NETWORKS = [
+    network.strip()
+    for network in env.list("RELAIS_WEBHOOK_ALLOWED_NETWORKS", default=[])
+    if network.strip()
+]
+for _network in RELAIS_WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"RELAIS_WEBHOOK_ALLOWED_NETWORKS: {exc}") from exc
+if "RELAIS_WEBHOOK_ALLOW_PRIVATE" in os.environ:
+    # It allowed every non-public address, cloud metadata services included: an operator
+    # who set it must now say which networks they meant.
+    raise ImproperlyConfigured(
+        "RELAIS_WEBHOOK_ALLOW_PRIVATE is no longer read: declare the networks webhooks may "
+        "reach in RELAIS_WEBHOOK_ALLOWED_NETWORKS (e.g. 10.0.0.0/8,192.168.1.0/24) and "
+        "remove it."
+    )
 RELAIS_WEBHOOK_CONNECT_TIMEOUT = env.float("RELAIS_WEBHOOK_CONNECT_TIMEOUT", default=5.0)
 RELAIS_WEBHOOK_READ_TIMEOUT = env.float("RELAIS_WEBHOOK_READ_TIMEOUT", default=10.0)
 RELAIS_WEBHOOK_MAX_RESPONSE_BYTES = env.int("RELAIS_WEBHOOK_MAX_RESPONSE_BYTES", default=4096)

@@ -12,8 +12,8 @@ from sync.models import (
 from sync.services import document_write
 from sync.webhooks import endpoint_create
 
-# An address that resolves without a network; tests that create endpoints allow private
-# targets (`settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = True`).
+# An address that resolves without a network; tests that create endpoints allow loopback
+# targets (`settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS`, which conftest.py sets).
 RECEIVER_URL = "http://127.0.0.1:9/hooks"
 
 

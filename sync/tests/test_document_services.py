@@ -205,7 +205,7 @@ def test_a_change_is_delivered_to_subscribed_webhooks_and_a_no_op_is_not(tenant,
     from sync.tests.factories import RECEIVER_URL
     from sync.webhooks import endpoint_create
 
-    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = True
+    settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     frontend = endpoint_create(url=RECEIVER_URL, tenant=tenant, event_types=["document.*"])
     other = endpoint_create(url=RECEIVER_URL, tenant=TenantFactory(), event_types=["*"])
     document_write(tenant=tenant, name="settings", data={"a": 1})

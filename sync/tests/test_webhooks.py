@@ -21,7 +21,8 @@ M = "/api/v1/manage"
 
 @pytest.fixture
 def receiver(settings):
-    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1
+    # The receiver listens on loopback.
+    settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     receiver, server = start_receiver()
     yield receiver
     server.shutdown()
@@ -77,7 +78,7 @@ def test_filters_and_tenants_choose_the_endpoints(receiver, django_capture_on_co
 
 
 def test_unknown_event_types_and_unsafe_urls_are_refused_through_the_api(platform_client, settings):
-    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = False
+    settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS = []
     response = platform_client.post(
         f"{M}/webhook-endpoints/",
         {"url": "https://hooks.example/", "event_types": ["license.*", "licence.created"]},
@@ -114,11 +115,11 @@ def test_unknown_event_types_and_unsafe_urls_are_refused_through_the_api(platfor
 )
 def test_private_and_odd_targets_are_refused(url):
     with pytest.raises(transport.UnsafeTarget):
-        transport.resolve(url, allow_private=False)
+        transport.resolve(url, allowed_networks=[])
 
 
 def test_a_public_address_is_accepted_and_pinned():
-    target = transport.resolve("https://8.8.8.8:8443/hook?x=1", allow_private=False)
+    target = transport.resolve("https://8.8.8.8:8443/hook?x=1", allowed_networks=[])
     assert (target.address, target.port, target.path, target.host) == (
         "8.8.8.8",
         8443,
@@ -128,9 +129,9 @@ def test_a_public_address_is_accepted_and_pinned():
 
 
 def test_targets_are_checked_again_at_send(receiver, settings):
-    created = _endpoint(receiver.url)  # accepted while private targets were allowed
+    created = _endpoint(receiver.url)  # accepted while loopback was a declared network
     events.publish("license.revoked", payload={})
-    settings.RELAIS_WEBHOOK_ALLOW_PRIVATE = False
+    settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS = []
     webhooks.endpoint_flush(endpoint_id=created.endpoint.pk)
     delivery = WebhookDelivery.objects.get()
     assert receiver.requests == [] and delivery.error.startswith("UNSAFE_URL")

@@ -60,10 +60,11 @@ def _wait_for(condition, process, log, seconds=60):
 
 
 def test_worker_and_beat_deliver_webhooks(start_worker, receiver, broker, monkeypatch):
+    loopback = ["127.0.0.0/8", "::1/128"]  # the receiver's
     process, log = start_worker(
-        RELAIS_WEBHOOK_ALLOW_PRIVATE="true", RELAIS_WEBHOOK_SWEEP_SECONDS="1"
+        RELAIS_WEBHOOK_ALLOWED_NETWORKS=",".join(loopback), RELAIS_WEBHOOK_SWEEP_SECONDS="1"
     )
-    monkeypatch.setattr(settings, "RELAIS_WEBHOOK_ALLOW_PRIVATE", True)
+    monkeypatch.setattr(settings, "RELAIS_WEBHOOK_ALLOWED_NETWORKS", loopback)
     created = webhooks.endpoint_create(url=receiver.url, event_types=["license.*"])
     queued = events.publish("license.suspended", payload={"n": 1})  # queued after commit
     with monkeypatch.context() as down:

@@ -29,13 +29,14 @@ def receiver():
 def test_beat_and_worker_sweep_a_silent_device_offline_and_deliver_the_webhook(
     start_worker, receiver, monkeypatch
 ):
-    monkeypatch.setattr(settings, "RELAIS_WEBHOOK_ALLOW_PRIVATE", True)  # the receiver: loopback
+    loopback = ["127.0.0.0/8", "::1/128"]  # the receiver's
+    monkeypatch.setattr(settings, "RELAIS_WEBHOOK_ALLOWED_NETWORKS", loopback)
     webhooks.endpoint_create(url=receiver.url, event_types=["device.offline", "alert.*"])
     silent = DeviceFactory(last_seen_at=timezone.now() - timedelta(hours=1))
     alive = DeviceFactory(last_seen_at=timezone.now() + timedelta(minutes=10))
     process, log = start_worker(
         RELAIS_OFFLINE_SWEEP_SECONDS="1",
-        RELAIS_WEBHOOK_ALLOW_PRIVATE="true",
+        RELAIS_WEBHOOK_ALLOWED_NETWORKS=",".join(loopback),
         RELAIS_WEBHOOK_SWEEP_SECONDS="1",
     )
 
