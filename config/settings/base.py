@@ -5,6 +5,7 @@ The embedded default (no environment at all) is SQLite, files and cache under `v
 and a Celery broker on the filesystem, so nothing needs a server.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -225,7 +226,7 @@ AXES_LOCKOUT_PARAMETERS = [
     for group in env.list("RELAIS_LOGIN_LOCKOUT", default=["username+ip_address", "ip_address"])
 ]
 AXES_RESET_ON_SUCCESS = True
-# The address behind RELAIS_NUM_PROXIES proxies, as the API throttles see it.
+# The client's address as the API throttles see it (RELAIS_TRUSTED_PROXIES below).
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.login_protection.lockout_response"
 # Axes' records name every tenant's users: core/admin.py shows them to platform staff only.
@@ -251,9 +252,9 @@ REST_FRAMEWORK = {
         "core.api.parsers.SafeFormParser",
         "core.api.parsers.SafeMultiPartParser",
     ],
-    # Client addresses (throttling) come from REMOTE_ADDR unless proxies are declared:
-    # X-Forwarded-For is trusted only from that many proxies in front.
-    "NUM_PROXIES": env.int("RELAIS_NUM_PROXIES", default=0),
+    # DRF's own reading of addresses never looks at X-Forwarded-For: every throttle asks
+    # core.client_ip instead (RELAIS_TRUSTED_PROXIES).
+    "NUM_PROXIES": 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -304,6 +305,28 @@ RELAIS_THROTTLE_RATES = {
 # Failed authentications (unknown license key, device or API token) per client address,
 # checked before the credential is looked up: past it, 429 until the window ends.
 RELAIS_THROTTLE_AUTH_FAILURES = env.str("RELAIS_THROTTLE_AUTH_FAILURES", default="30/min")
+
+# --- Client addresses ---------------------------------------------------------------------
+# The proxies in front, as IP addresses and/or CIDR networks, comma-separated: the client is
+# REMOTE_ADDR unless it is one of them, then the first X-Forwarded-For entry from the right
+# that is not (core/client_ip.py). Empty: no proxy, X-Forwarded-For is never read. The
+# servers' forwarded_allow_ips must name the same proxies.
+if env.str("RELAIS_NUM_PROXIES", default=None) is not None:
+    raise ImproperlyConfigured(
+        "RELAIS_NUM_PROXIES is no longer read: list the addresses or networks of the proxies "
+        "in front in RELAIS_TRUSTED_PROXIES (e.g. 10.0.0.0/8,192.0.2.7), or leave it empty "
+        "when clients connect directly."
+    )
+try:
+    RELAIS_TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(proxy.strip())
+        for proxy in env.list("RELAIS_TRUSTED_PROXIES", default=[])
+        if proxy.strip()
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"RELAIS_TRUSTED_PROXIES: {exc} (IP addresses or networks, comma-separated)."
+    ) from exc
 
 # --- Relais ------------------------------------------------------------------------------
 # Pepper for HMAC-SHA256 of license keys, device tokens and API tokens. Changing it

@@ -31,13 +31,17 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from ..cache import redis_client
+from ..client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle's interface (rate, scope, `get_cache_key`, `wait`) over an atomic
-    counter instead of a history list."""
+    counter instead of a history list, and core.client_ip's address."""
+
+    def get_ident(self, request):
+        return client_ip(request)
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -159,9 +163,12 @@ def _parse_rate(rate: str) -> tuple[int, int]:
 
 
 class _Address(SimpleRateThrottle):
-    """Only for DRF's reading of a client's address (NUM_PROXIES) and of a rate."""
+    """Only for DRF's reading of a rate, and core.client_ip's address."""
 
     rate = "1/s"
+
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 def _window(request) -> tuple[str, int, int]:
