@@ -303,8 +303,12 @@ RELAIS_THROTTLE_RATES = {
     "site_auth_account": env.str("RELAIS_THROTTLE_SITE_ACCOUNT", default="5/min"),
 }
 # Failed authentications (unknown license key, device or API token) per client address,
-# checked before the credential is looked up: past it, 429 until the window ends.
+# checked before the credential is looked up: past it, 429 for a credential that has not
+# authenticated lately (a known one is still looked up: one device's guesses do not lock
+# out the others behind the same address).
 RELAIS_THROTTLE_AUTH_FAILURES = env.str("RELAIS_THROTTLE_AUTH_FAILURES", default="30/min")
+# How long a credential that authenticated stays known (seconds; refreshed while in use).
+RELAIS_KNOWN_CREDENTIAL_TTL = env.int("RELAIS_KNOWN_CREDENTIAL_TTL", default=7 * 24 * 3600)
 
 # --- Client addresses ---------------------------------------------------------------------
 # The proxies in front, as IP addresses and/or CIDR networks, comma-separated: the client is
