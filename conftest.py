@@ -24,15 +24,6 @@ def _webhook_targets_on_loopback(settings):
 
 
 @pytest.fixture
-def one_throttle_window(monkeypatch):
-    """Throttle windows follow the clock (`now // period`): a test counting requests stays
-    inside one, wherever the clock stands."""
-    from core.api.throttles import FixedWindowRateThrottle
-
-    monkeypatch.setattr(FixedWindowRateThrottle, "timer", staticmethod(lambda: 6_000_000.0))
-
-
-@pytest.fixture
 def api_client():
     return APIClient()
 

@@ -232,7 +232,7 @@ AXES_LOCKOUT_PARAMETERS = [
     for group in env.list("RELAIS_LOGIN_LOCKOUT", default=["username+ip_address", "ip_address"])
 ]
 AXES_RESET_ON_SUCCESS = True
-# The address behind RELAIS_NUM_PROXIES proxies, as the API throttles see it.
+# The client's address as the API throttles see it (RELAIS_TRUSTED_PROXIES below).
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.login_protection.lockout_response"
 # Axes' records name every tenant's users: core/admin.py shows them to platform staff only.
@@ -258,9 +258,9 @@ REST_FRAMEWORK = {
         "core.api.parsers.SafeFormParser",
         "core.api.parsers.SafeMultiPartParser",
     ],
-    # Client addresses (throttling) come from REMOTE_ADDR unless proxies are declared:
-    # X-Forwarded-For is trusted only from that many proxies in front.
-    "NUM_PROXIES": env.int("RELAIS_NUM_PROXIES", default=0),
+    # DRF's own reading of addresses never looks at X-Forwarded-For: every throttle asks
+    # core.client_ip instead (RELAIS_TRUSTED_PROXIES).
+    "NUM_PROXIES": 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -309,8 +309,34 @@ RELAIS_THROTTLE_RATES = {
     "site_auth_account": env.str("RELAIS_THROTTLE_SITE_ACCOUNT", default="5/min"),
 }
 # Failed authentications (unknown license key, device or API token) per client address,
-# checked before the credential is looked up: past it, 429 until the window ends.
+# checked before the credential is looked up: past it, 429 for a credential that has not
+# authenticated lately (a known one is still looked up: one device's guesses do not lock
+# out the others behind the same address).
 RELAIS_THROTTLE_AUTH_FAILURES = env.str("RELAIS_THROTTLE_AUTH_FAILURES", default="30/min")
+# How long a credential that authenticated stays known (seconds; refreshed while in use).
+RELAIS_KNOWN_CREDENTIAL_TTL = env.int("RELAIS_KNOWN_CREDENTIAL_TTL", default=7 * 24 * 3600)
+
+# --- Client addresses ---------------------------------------------------------------------
+# The proxies in front, as IP addresses and/or CIDR networks, comma-separated: the client is
+# REMOTE_ADDR unless it is one of them, then the first X-Forwarded-For entry from the right
+# that is not (core/client_ip.py). Empty: no proxy, X-Forwarded-For is never read. The
+# servers' forwarded_allow_ips must name the same proxies.
+if env.str("RELAIS_NUM_PROXIES", default=None) is not None:
+    raise ImproperlyConfigured(
+        "RELAIS_NUM_PROXIES is no longer read: list the addresses or networks of the proxies "
+        "in front in RELAIS_TRUSTED_PROXIES (e.g. 10.0.0.0/8,192.0.2.7), or leave it empty "
+        "when clients connect directly."
+    )
+try:
+    RELAIS_TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(proxy.strip())
+        for proxy in env.list("RELAIS_TRUSTED_PROXIES", default=[])
+        if proxy.strip()
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"RELAIS_TRUSTED_PROXIES: {exc} (IP addresses or networks, comma-separated)."
+    ) from exc
 
 # --- Relais ------------------------------------------------------------------------------
 # Pepper for HMAC-SHA256 of license keys, device tokens and API tokens. Changing it

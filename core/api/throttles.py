@@ -1,43 +1,48 @@
-"""Throttles of the API: a fixed-window counter per client in the shared cache.
-
-DRF's SimpleRateThrottle reads a history list, appends to it and writes it back: requests
-in flight at the same moment all read the same history, and most of them pass. Here each
-request is one atomic increment of its window's counter (Redis INCR; locmem increments
-under a lock; the embedded file cache is not atomic, and serves one machine), so at most
-`num_requests` pass per window whatever the concurrency. Windows are aligned on the clock
-(`now // period`), so a counter's expiry only cleans up; a client may send up to twice the
-rate across the end of one window and the start of the next.
+"""Throttles of the API: a moving window per client (core/ratelimit.py), so at most the rate
+passes in any interval of the period, whatever the concurrency and wherever the clock
+stands; on Redis one script per request, in this process's memory without Redis or while it
+fails. Retry-After is the time until the window lets a request through again.
 
 Subclasses choose whom they count by overriding `get_cache_key` (None: not throttled).
 
 Who is counted: a node by what names it (its device; a view may name it otherwise, e.g.
 the session of a status report sent with a license key alone; else its license and
-address), anyone else as DRF does. Failed authentications are counted apart, per address
-(`auth_failures_guard` / `auth_failure_record`): a route taking a key or token checks that
-counter before it looks the credential up, so guessing keys costs the guesser a 429, not
-the database a query. The cache being down never fails a request: the throttles then let
-it through (logged).
+address), anyone else by address. Every address is core.client_ip's (RELAIS_TRUSTED_PROXIES).
+
+Failed authentications are counted apart, per address (`auth_failures_guard` /
+`auth_failure_record`): a route taking a key or token checks that counter before it looks
+the credential up, so guessing keys costs the guesser a 429, not the database a query. Past
+the limit a credential that authenticated lately (`auth_success_record`: a keyed digest
+kept RELAIS_KNOWN_CREDENTIAL_TTL in the cache, never the credential) is still looked up
+and verified as always: one device guessing wrong does not lock out the installations that
+share its address (a NAT). Any other credential gets the 429 after one cache read.
 """
 
 import hashlib
+import hmac
 import logging
+import math
 import time
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
-from redis.exceptions import ResponseError as RedisResponseError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
-from ..cache import redis_client
+from ..client_ip import client_ip
+from ..ratelimit import rate_forget, rate_hit, rate_parse, rate_window
 
 logger = logging.getLogger(__name__)
 
 
-class FixedWindowRateThrottle(SimpleRateThrottle):
-    """SimpleRateThrottle's interface (rate, scope, `get_cache_key`, `wait`) over an atomic
-    counter instead of a history list."""
+class MovingWindowThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle's interface (rate, scope, `get_cache_key`, `wait`) over a moving
+    window, and core.client_ip's address."""
+
+    def get_ident(self, request):
+        return client_ip(request)
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -47,32 +52,19 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
             return True
         if getattr(getattr(request, "_request", request), "relais_counted", None) == self.key:
             return True  # counted by the lean path (node_throttle_count), which stepped aside
-        self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        return self._count(f"{self.key}:{window}") <= self.num_requests
-
-    def _count(self, key: str) -> int:
-        """This request's number in the window counted under `key`."""
-        if self.cache.add(key, 1, self.duration):
-            return 1
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # the counter expired between add() and incr()
-            count = 1 if self.cache.add(key, 1, self.duration) else self.cache.incr(key)
-        if count == 1:
-            # The key vanished between the backend's existence check and its INCR, which
-            # then created it without an expiry: give it one, or it is never cleaned up.
-            self.cache.touch(key, self.duration)
-        return count
+        rate = rate_parse(self.rate)
+        if rate_hit(rate, self.key):
+            return True
+        self.retry_at = rate_window(rate, self.key).retry_at
+        return False
 
     def wait(self):
-        return max(1, self.window_ends - self.now)
+        return max(1, math.ceil(self.retry_at - time.time()))
 
 
-class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
+class ScopedThrottle(ScopedRateThrottle, MovingWindowThrottle):
     """DRF's scoped throttle (a view's `throttle_scope`; per user, else per address), with
-    rates read from RELAIS_THROTTLE_RATES at request time and the atomic counter above."""
+    rates read from RELAIS_THROTTLE_RATES at request time and the moving window above."""
 
     def get_rate(self):
         return settings.RELAIS_THROTTLE_RATES.get(self.scope)
@@ -89,146 +81,20 @@ class ScopedThrottle(ScopedRateThrottle, FixedWindowRateThrottle):
             ident = ident or f"license:{user.license.pk}:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception:  # noqa: BLE001 - no cache, no throttling: the request goes on
-            logger.warning("throttle %s skipped: cache unavailable", self.scope, exc_info=True)
-            return True
-
 
 def node_throttle_count(request, ident: str) -> bool:
     """The lean path's count of one node request in the bucket ScopedThrottle uses for the
-    `node` scope and `ident` ("device:<id>"): True when it passes. On Redis, one command
-    (COUNT_SCRIPT); on another cache, ScopedThrottle's own add/incr. A counted request is
-    marked, so that the full stack does not count it again if the lean
-    path steps aside; a refused one is not, so the full stack counts it and answers the 429.
-    The cache being down lets the request through, as the throttles do."""
+    `node` scope and `ident` ("device:<id>"): True when it passes. On Redis, one round trip.
+    A counted request is marked, so that the full stack does not count it again if the lean
+    path steps aside; a refused one is not counted, and the full stack answers the 429."""
     rate = settings.RELAIS_THROTTLE_RATES.get("node")
     if rate is None:
         return True
-    limit, duration = _parse_rate(rate)
     key = ScopedThrottle.cache_format % {"scope": "node", "ident": ident}
-    window_key = f"{key}:{int(FixedWindowRateThrottle.timer() // duration)}"
-    try:
-        client = redis_client()
-        count = None
-        if client is not None:
-            try:
-                count = _redis_count(client, cache.make_and_validate_key(window_key), duration)
-            except RedisResponseError:  # scripting refused (ACL, proxy): count as the others
-                logger.warning("throttle node: Redis refused the script", exc_info=True)
-        if count is None:
-            throttle = FixedWindowRateThrottle.__new__(FixedWindowRateThrottle)
-            throttle.duration = duration
-            count = throttle._count(window_key)
-    except Exception:  # noqa: BLE001
-        logger.warning("throttle node skipped: cache unavailable", exc_info=True)
-        return True
-    if count > limit:
+    if not rate_hit(rate_parse(rate), key):
         return False
     request.relais_counted = key
     return True
-
-
-# INCR, and the window's expiry on its first request: atomic, one round trip (EVALSHA).
-COUNT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-_count_script = None
-_rates: dict[str, tuple[int, int]] = {}
-
-
-def _redis_count(client, key: str, duration: int) -> int:
-    global _count_script
-    if _count_script is None:
-        _count_script = client.register_script(COUNT_SCRIPT)
-    return _count_script(keys=[key], args=[duration], client=client)
-
-
-def _parse_rate(rate: str) -> tuple[int, int]:
-    parsed = _rates.get(rate)
-    if parsed is None:
-        parsed = _rates[rate] = SimpleRateThrottle.parse_rate(None, rate)
-    return parsed
-
-
-# --- Failed authentications per address --------------------------------------------------
-
-
-class _Address(SimpleRateThrottle):
-    """Only for DRF's reading of a client's address (NUM_PROXIES) and of a rate."""
-
-    rate = "1/s"
-
-
-def _window(request) -> tuple[str, int, int]:
-    """(cache key, limit, seconds left in the window) of the caller's address."""
-    address = _Address()
-    limit, duration = address.parse_rate(settings.RELAIS_THROTTLE_AUTH_FAILURES)
-    now = time.time()
-    window = int(now // duration)
-    ident = address.get_ident(request)
-    left = int((window + 1) * duration - now) + 1
-    return f"relais:authfail:{ident}:{window}", limit, left
-
-
-# Addresses this process has seen fail, with the end of their window: only those pay a
-# cache read in the guard, so a node that authenticates costs nothing more. A guesser
-# spread over several processes gets at most one more try through each, per window.
-_suspects: dict[str, float] = {}
-SUSPECTS_MAX = 10_000
-
-
-def auth_failures_guard(request) -> None:
-    """429 when the caller's address has failed to authenticate too often this window.
-    Call it before looking a credential up: no query, and a cache read only for an address
-    this process saw fail."""
-    if not settings.RELAIS_THROTTLE_AUTH_FAILURES:
-        return
-    ident = _Address().get_ident(request)
-    until = _suspects.get(ident)
-    if until is None:
-        return
-    if until < time.time():
-        _suspects.pop(ident, None)
-        return
-    try:
-        key, limit, left = _window(request)
-        failures = cache.get(key, 0)
-    except Exception:  # noqa: BLE001
-        logger.warning("authentication-failure guard skipped: cache unavailable", exc_info=True)
-        return
-    if failures >= limit:
-        raise Throttled(wait=left, detail=_("Too many failed authentications from this address."))
-
-
-def auth_failures_suspect(request) -> bool:
-    """Whether this process saw the caller's address fail to authenticate in the current
-    window (no cache read): the lean path then leaves the request to the full stack."""
-    if not settings.RELAIS_THROTTLE_AUTH_FAILURES or not _suspects:
-        return False
-    until = _suspects.get(_Address().get_ident(request))
-    return until is not None and until >= time.time()
-
-
-def auth_failure_record(request) -> None:
-    """Count one failed authentication (unknown key or token) against the caller's address."""
-    if not settings.RELAIS_THROTTLE_AUTH_FAILURES:
-        return
-    try:
-        key, _limit, left = _window(request)
-        if len(_suspects) >= SUSPECTS_MAX:
-            _suspects.clear()
-        _suspects[_Address().get_ident(request)] = time.time() + left
-        cache.add(key, 0, timeout=left + 1)
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        pass
-    except Exception:  # noqa: BLE001
-        logger.warning("authentication failure not counted: cache unavailable", exc_info=True)
 
 
 class AddressThrottle(ScopedThrottle):
@@ -238,7 +104,7 @@ class AddressThrottle(ScopedThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class AccountThrottle(FixedWindowRateThrottle):
+class AccountThrottle(MovingWindowThrottle):
     """Per account named in the body (`view.throttle_account_field`, e.g. an email), so
     guessing one account's password from many addresses is bounded too. Scope
     `<view.throttle_scope>_account`; a body without the field is not counted here."""
@@ -246,14 +112,7 @@ class AccountThrottle(FixedWindowRateThrottle):
     def allow_request(self, request, view):
         self.scope = f"{view.throttle_scope}_account"
         self.rate = settings.RELAIS_THROTTLE_RATES.get(self.scope)
-        if self.rate is None:
-            return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        try:
-            return super().allow_request(request, view)
-        except Exception:  # noqa: BLE001 - no cache, no throttling: the request goes on
-            logger.warning("throttle %s skipped: cache unavailable", self.scope, exc_info=True)
-            return True
+        return super().allow_request(request, view)
 
     def get_rate(self):
         return None  # read per request in allow_request (the scope comes from the view)
@@ -266,3 +125,153 @@ class AccountThrottle(FixedWindowRateThrottle):
             return None
         ident = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+# --- Failed authentications per address --------------------------------------------------
+
+# This process's memory, each bounded by MEMO_MAX (cleared whole when full):
+# addresses it saw fail, until when it reads their block in the cache (only those pay a
+# cache read in the guard: a node that authenticates costs nothing more; a guesser spread
+# over several processes gets at most one more try through each);
+_suspects: dict[str, float] = {}
+# until when those addresses are blocked, as this process last saw it (when the cache fails);
+_blocked: dict[str, float] = {}
+# digests of credentials that authenticated here, and when they were written to the cache.
+_known: dict[str, float] = {}
+MEMO_MAX = 10_000
+# A known credential's digest is written again after this long at most (the cache keeps it
+# RELAIS_KNOWN_CREDENTIAL_TTL): one write per credential, process and hour.
+KNOWN_REFRESH_SECONDS = 3600
+
+
+def _remember(memo: dict, key: str, value: float) -> None:
+    if key not in memo and len(memo) >= MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+
+
+@lru_cache(maxsize=4)
+def _digest_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"relais.known-credential:" + secret_key.encode()).digest()
+
+
+def credential_digest(credential: str) -> str:
+    """A keyed digest of a credential (HMAC-SHA256 under a key derived from SECRET_KEY):
+    what the cache knows of it."""
+    return hmac.digest(_digest_key(settings.SECRET_KEY), credential.encode(), "sha256").hex()
+
+
+def _block_cache_key(ident: str) -> str:
+    return f"relais:authblock:{ident}"
+
+
+def _known_cache_key(digest: str) -> str:
+    return f"relais:known:{digest}"
+
+
+def _known_here(digest: str, now: float) -> bool:
+    written = _known.get(digest)
+    return written is not None and now - written < settings.RELAIS_KNOWN_CREDENTIAL_TTL
+
+
+def _suspect(ident: str, now: float) -> bool:
+    until = _suspects.get(ident)
+    if until is None:
+        return False
+    if until < now:
+        _suspects.pop(ident, None)
+        _blocked.pop(ident, None)
+        return False
+    return True
+
+
+def auth_failures_guard(request, credential: str | None = None) -> None:
+    """429 when the caller's address failed to authenticate too often in the last period,
+    unless `credential` authenticated lately. Call it before looking a credential up: no
+    query, and at most one cache read, only for an address this process saw fail."""
+    if not settings.RELAIS_THROTTLE_AUTH_FAILURES:
+        return
+    ident = client_ip(request)
+    now = time.time()
+    if not _suspect(ident, now):
+        return
+    digest = credential_digest(credential) if credential else None
+    if digest is not None and _known_here(digest, now):
+        return
+    keys = [_block_cache_key(ident)]
+    if digest is not None:
+        keys.append(_known_cache_key(digest))
+    try:
+        found = cache.get_many(keys)  # one round trip (MGET)
+        blocked_until, known = found.get(keys[0]) or 0, digest is not None and keys[-1] in found
+    except Exception:  # noqa: BLE001 - this process's own count decides
+        logger.warning("authentication-failure guard: cache unavailable", exc_info=True)
+        blocked_until, known = _blocked.get(ident, 0), False
+    if known or blocked_until <= now:
+        return
+    raise Throttled(
+        wait=max(1, math.ceil(blocked_until - now)),
+        detail=_("Too many failed authentications from this address."),
+    )
+
+
+def auth_failures_suspect(request, credential: str | None = None) -> bool:
+    """Whether the guard may refuse this request (no cache read): this process saw the
+    caller's address fail lately and `credential` did not authenticate here lately. The
+    lean path then leaves the request to the full stack."""
+    if not settings.RELAIS_THROTTLE_AUTH_FAILURES or not _suspects:
+        return False
+    now = time.time()
+    if not _suspect(client_ip(request), now):
+        return False
+    return credential is None or not _known_here(credential_digest(credential), now)
+
+
+def auth_failure_record(request, credential: str | None = None) -> None:
+    """Count one failed authentication against the caller's address. `credential`, when
+    it is itself unknown (not merely refused), is forgotten: a revoked key does not keep
+    its way past the guard."""
+    rate = settings.RELAIS_THROTTLE_AUTH_FAILURES
+    if not rate:
+        return
+    ident, limit, now = client_ip(request), rate_parse(rate), time.time()
+    _remember(_suspects, ident, now + limit.period)
+    key = f"authfail:{ident}"
+    rate_hit(limit, key)
+    window = rate_window(limit, key)
+    try:
+        if window.remaining <= 0:
+            _remember(_blocked, ident, window.retry_at)
+            timeout = max(1, math.ceil(window.retry_at - now))
+            cache.set(_block_cache_key(ident), window.retry_at, timeout=timeout)
+        if credential:
+            digest = credential_digest(credential)
+            _known.pop(digest, None)
+            cache.delete(_known_cache_key(digest))
+    except Exception:  # noqa: BLE001
+        logger.warning("authentication failure: cache unavailable", exc_info=True)
+
+
+def auth_success_record(credential: str) -> None:
+    """Remember that `credential` authenticated (its digest, for the guard). Costs no cache
+    write while this process wrote it within KNOWN_REFRESH_SECONDS."""
+    if not settings.RELAIS_THROTTLE_AUTH_FAILURES:
+        return
+    digest, now = credential_digest(credential), time.time()
+    written = _known.get(digest)
+    ttl = settings.RELAIS_KNOWN_CREDENTIAL_TTL
+    if written is not None and now - written < min(KNOWN_REFRESH_SECONDS, ttl / 2):
+        return
+    _remember(_known, digest, now)
+    try:
+        cache.set(_known_cache_key(digest), 1, timeout=ttl)
+    except Exception:  # noqa: BLE001 - known to this process only
+        logger.warning("known credential not written: cache unavailable", exc_info=True)
+
+
+def throttles_forget() -> None:
+    """Forget this process's counts and memos (tests: with the cache cleared)."""
+    rate_forget()
+    _suspects.clear()
+    _blocked.clear()
+    _known.clear()

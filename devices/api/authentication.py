@@ -12,6 +12,7 @@ from core.api.throttles import (
     auth_failure_record,
     auth_failures_guard,
     auth_failures_suspect,
+    auth_success_record,
     node_throttle_count,
 )
 from core.exceptions import ApiError
@@ -89,11 +90,12 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if not token or not token.startswith("dvt_"):
             return None
-        auth_failures_guard(request)
+        auth_failures_guard(request, token)
         device = _active_device_by_token(request, token)
         if device is None:
-            auth_failure_record(request)
+            auth_failure_record(request, token)
             raise license_refusal(Code.DEVICE_NOT_ACTIVATED)
+        auth_success_record(token)
         return _admit_device(device)
 
     def authenticate_header(self, request):
@@ -107,7 +109,8 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
         key = bearer_token(request)
         if not key or not license_key_is_well_formed(key):
             return None
-        auth_failures_guard(request)
+        credential = license_key_normalize(key)
+        auth_failures_guard(request, credential)
         hardware_id = request.query_params.get("hardwareId")
         if hardware_id is None and hasattr(request.data, "get"):
             hardware_id = request.data.get("hardwareId")
@@ -115,11 +118,12 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
         if not hardware_id and getattr(view, "license_only_ok", False):
             license = license_by_key(key=key)
             if license is None:
-                auth_failure_record(request)
+                auth_failure_record(request, credential)
                 raise license_refusal(Code.NOT_FOUND)
+            auth_success_record(credential)
             return _admit(license)
 
-        key_hash = secret_hash(license_key_normalize(key))
+        key_hash = secret_hash(credential)
         device = None
         if hardware_id:
             device = _found_by_lean_path(request, key, hardware_id)
@@ -128,8 +132,9 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
                 device = next(iter(found[:1]), None)
         if device is None:
             known = license_by_key(key=key)
-            auth_failure_record(request)
+            auth_failure_record(request, None if known else credential)
             raise license_refusal(Code.DEVICE_NOT_ACTIVATED if known else Code.NOT_FOUND)
+        auth_success_record(credential)
         return _admit_device(device)
 
     def authenticate_header(self, request):
@@ -143,11 +148,12 @@ class SiteKeyAuthentication(authentication.BaseAuthentication):
         key = bearer_token(request)
         if not site_key_is_well_formed(key):
             return None
-        auth_failures_guard(request)
+        auth_failures_guard(request, key)
         device = _active_device_by_token(request, key)
         if device is None:
-            auth_failure_record(request)
+            auth_failure_record(request, key)
             raise ApiError("INVALID_API_KEY", "Clé API invalide", 401)
+        auth_success_record(key)
         return _admit_device(device)
 
     def authenticate_header(self, request):
@@ -255,21 +261,25 @@ def lean_node_principal(request) -> NodePrincipal | None:
     decide (anything else, including every refusal: the full stack answers it, and counts
     the failure)."""
     header = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(header) != 2 or header[0] != "Bearer" or auth_failures_suspect(request):
+    if len(header) != 2 or header[0] != "Bearer":
         return None
-    connection = connections[router.db_for_read(Device)]
     secret, hardware_id = header[1], None
-    if secret.startswith("dvt_"):
-        row = _BY_TOKEN.row(connection, secret_hash(secret))
+    if secret.startswith("dvt_") or site_key_is_well_formed(secret):
+        credential = secret
     elif license_key_is_well_formed(secret):
         hardware_id = request.GET.get("hardwareId")
         if not hardware_id:
             return None  # a license key alone (license_only_ok routes): the full stack
-        row = _BY_KEY.row(connection, secret_hash(license_key_normalize(secret)), hardware_id)
-    elif site_key_is_well_formed(secret):
-        row = _BY_TOKEN.row(connection, secret_hash(secret))
+        credential = license_key_normalize(secret)
     else:
         return None
+    if auth_failures_suspect(request, credential):
+        return None  # the guard may refuse it: the full stack's to answer
+    connection = connections[router.db_for_read(Device)]
+    if hardware_id is None:
+        row = _BY_TOKEN.row(connection, secret_hash(credential))
+    else:
+        row = _BY_KEY.row(connection, secret_hash(credential), hardware_id)
     request.relais_lean_found = (secret, hardware_id, None)  # for the full stack, if aside
     if row is None:
         return None
@@ -282,6 +292,7 @@ def lean_node_principal(request) -> NodePrincipal | None:
     request.relais_lean_found = (secret, hardware_id, device)
     if license_status_code(license) != Code.VALID:
         return None
+    auth_success_record(credential)
     if not node_throttle_count(request, f"device:{device.pk}"):
         return None
     return NodePrincipal(license, device)

@@ -4,10 +4,11 @@ from rest_framework.response import Response
 
 from core.api.authentication import bearer_token
 from core.api.lean import LeanNodeView, lean_json
-from core.api.throttles import auth_failure_record, auth_failures_guard
+from core.api.throttles import auth_failure_record, auth_failures_guard, auth_success_record
 from core.api.views import PublicNodeView
 from core.exceptions import ApiError
 from licensing.codes import Code, license_refusal
+from licensing.keys import license_key_normalize
 
 from ..services import device_register
 from .serializers import PingOutput, RegisterInput, RegisterOutput
@@ -25,8 +26,9 @@ class RegisterDeviceView(PublicNodeView):
 
     @extend_schema(request=RegisterInput, responses={200: RegisterOutput, 201: RegisterOutput})
     def post(self, request):
-        auth_failures_guard(request)
         key = bearer_token(request)
+        credential = license_key_normalize(key) if key else None
+        auth_failures_guard(request, credential)
         if not key:
             auth_failure_record(request)
             raise license_refusal(Code.NOT_FOUND)
@@ -47,8 +49,9 @@ class RegisterDeviceView(PublicNodeView):
             )
         except ApiError as exc:
             if exc.code == Code.NOT_FOUND:  # an unknown key: a guess, counted per address
-                auth_failure_record(request)
+                auth_failure_record(request, credential)
             raise
+        auth_success_record(credential)
         device = registration.device
         body = {
             "deviceId": device.pk,

@@ -123,7 +123,6 @@ def test_a_deactivated_device_token_stops_working(api_client):
 
 
 @override_settings(RELAIS_THROTTLE_RATES={"license_validate": "100/min", "node": "2/min"})
-@pytest.mark.usefixtures("one_throttle_window")
 def test_node_api_is_throttled(api_client):
     device = DeviceFactory()
     _bearer(api_client, device.token)

@@ -122,7 +122,7 @@ def test_resync_of_another_tenants_site_is_not_found(api_client):
     assert api_client.post(RESYNC, body, format="json").status_code == 404
 
 
-def test_throttled_per_address_and_per_account(api_client, settings, one_throttle_window):
+def test_throttled_per_address_and_per_account(api_client, settings):
     fleet = neopro_fleet()
     settings.RELAIS_THROTTLE_RATES = {
         **settings.RELAIS_THROTTLE_RATES,

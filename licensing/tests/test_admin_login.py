@@ -1,6 +1,8 @@
 """Admin login protection (django-axes): wrong passwords lock the account from that
 address, and the address, for a cool-off; the API and the test helpers are unaffected."""
 
+import ipaddress
+
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Permission
@@ -19,7 +21,7 @@ LOCKED = "Too many failed login attempts"
 @pytest.fixture(autouse=True)
 def _limits(settings):
     settings.AXES_FAILURE_LIMIT = 5
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+    settings.RELAIS_TRUSTED_PROXIES = ()
 
 
 def _login(client, username, password, **extra):
@@ -69,7 +71,7 @@ def test_an_address_trying_many_usernames_is_locked_for_all():
 
 
 def test_behind_proxies_the_client_address_is_the_forwarded_one(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.RELAIS_TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/24"),)
     user = UserFactory(is_superuser=True)
     attacker = {"HTTP_X_FORWARDED_FOR": "203.0.113.9", "REMOTE_ADDR": "10.0.0.2"}
     for _ in range(5):
@@ -79,9 +81,15 @@ def test_behind_proxies_the_client_address_is_the_forwarded_one(settings):
     # Same proxy, another client: not locked.
     other = {"HTTP_X_FORWARDED_FOR": "198.51.100.4", "REMOTE_ADDR": "10.0.0.2"}
     assert _login(Client(), user.username, PASSWORD, **other).status_code == 302
-    # A forged header is not taken for an address.
-    _login(Client(), "x", "wrong", HTTP_X_FORWARDED_FOR="not-an-ip", REMOTE_ADDR="10.0.0.3")
-    assert AccessAttempt.objects.filter(username="x").get().ip_address == "10.0.0.3"
+    # A forged header is not taken for an address: forged behind the proxy's own record, the
+    # proxy that recorded it is the client.
+    forged = "not-an-ip, 10.0.0.9"
+    _login(Client(), "x", "wrong", HTTP_X_FORWARDED_FOR=forged, REMOTE_ADDR="10.0.0.3")
+    assert AccessAttempt.objects.filter(username="x").get().ip_address == "10.0.0.9"
+    # Nor from a client that reaches the server without the proxy.
+    direct = {"HTTP_X_FORWARDED_FOR": "198.51.100.4", "REMOTE_ADDR": "203.0.113.77"}
+    _login(Client(), "y", "wrong", **direct)
+    assert AccessAttempt.objects.filter(username="y").get().ip_address == "203.0.113.77"
 
 
 def test_a_locked_address_still_uses_the_api_and_tests_still_force_login(api_client):

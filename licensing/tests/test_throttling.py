@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from licensing.tests.factories import LicenseFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_throttle_window")]
+pytestmark = pytest.mark.django_db
 
 
 @override_settings(RELAIS_THROTTLE_RATES={"license_validate": "3/min", "node": "1000/min"})

@@ -47,7 +47,7 @@ def forget_caches() -> None:
 
     cache.clear()
     catalogue._memo.clear()
-    throttles._suspects.clear()
+    throttles.throttles_forget()
     contacts._noted.clear()
 
 

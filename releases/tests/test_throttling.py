@@ -1,26 +1,19 @@
 """Fair throttling of the node API: a fleet on one license updating at once is not refused;
 guessing keys and tokens is, per address, before the database is asked."""
 
-from types import SimpleNamespace
-from unittest import mock
-
 import pytest
 from django.test import override_settings
 
+from core.api import throttles
+from devices.services import device_rotate_token
 from devices.tests.factories import DeviceFactory
 from licensing.models import ApiToken
-from licensing.tests.factories import LicenseFactory, ProductFactory
+from licensing.services import api_token_create, license_suspend
+from licensing.tests.factories import LicenseFactory, ProductFactory, UserFactory
 from releases.tests.factories import published_release
 
 pytestmark = pytest.mark.django_db
 WRONG_KEY = "AAAAAAAA-BBBBBBBB-CCCCCCCC-DDDDDDDD"
-
-
-@pytest.fixture(autouse=True)
-def _one_window():
-    """Failures are counted in fixed windows: keep a test inside one."""
-    with mock.patch("core.api.throttles.time", SimpleNamespace(time=lambda: 1_800_000_000.0)):
-        yield
 
 
 @override_settings(RELAIS_THROTTLE_RATES={"license_validate": "120/min", "node": "600/min"})
@@ -111,3 +104,100 @@ def test_known_credentials_are_not_counted(api_client):
         api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
         assert {api_client.get("/api/v1/ping").status_code for _ in range(5)} == {200}
     assert not ApiToken.objects.exists()
+
+
+# --- One device guessing wrong does not lock out the office behind the same address -----
+
+PING = "/api/v1/ping"
+GUESS = _api_token_header("dvt_" + "g" * 40)
+
+
+@override_settings(RELAIS_THROTTLE_AUTH_FAILURES="30/min")
+@pytest.mark.parametrize("lean", [True, False], ids=["lean path", "full stack"])
+def test_valid_credentials_from_an_address_past_the_limit_still_pass(
+    api_client, settings, lean, django_assert_num_queries
+):
+    settings.RELAIS_NODE_LEAN = lean
+    by_token, by_key = DeviceFactory.create_batch(2)
+    user = UserFactory(is_superuser=True)
+    manager = _api_token_header(api_token_create(user=user).token)
+    token = _api_token_header(by_token.token)
+    key = _api_token_header(by_key.license.key)
+    key_query = {"hardwareId": by_key.hardware_id}
+    # The office's installations and its manager were at work before the guessing began.
+    assert api_client.get(PING, **token).status_code == 200
+    assert api_client.get(PING, key_query, **key).status_code == 200
+    assert api_client.get("/api/v1/manage/licenses/", **manager).status_code == 200
+
+    assert {api_client.get(PING, **GUESS).status_code for _ in range(30)} == {403}
+    with django_assert_num_queries(0):  # the guesser still pays, not the database
+        refused = api_client.get(PING, **GUESS)
+    assert refused.status_code == 429 and refused.json()["code"] == "THROTTLED"
+    assert api_client.get(PING, **token).status_code == 200
+    assert api_client.get(PING, key_query, **key).status_code == 200
+    assert api_client.get(PING, **key).status_code == 200  # the license key alone
+    assert api_client.get("/api/v1/manage/licenses/", **manager).status_code == 200
+    with django_assert_num_queries(0):
+        assert api_client.get(PING, **GUESS).status_code == 429
+
+
+@override_settings(RELAIS_THROTTLE_AUTH_FAILURES="30/min")
+def test_past_the_limit_a_known_credential_is_still_verified(api_client, django_assert_num_queries):
+    suspended, rotated, unseen = DeviceFactory.create_batch(3)
+    old_token = _api_token_header(rotated.token)
+    for device in (suspended, rotated):
+        assert api_client.get(PING, **_api_token_header(device.token)).status_code == 200
+    license_suspend(license=suspended.license)
+    device_rotate_token(device=rotated)
+    assert {api_client.get(PING, **GUESS).status_code for _ in range(30)} == {403}
+
+    # Suspended: looked up, and refused as such.
+    response = api_client.get(PING, **_api_token_header(suspended.token))
+    assert response.status_code == 403 and response.json()["code"] == "SUSPENDED"
+    # Rotated away: looked up once, refused, and forgotten: then refused without a query.
+    assert api_client.get(PING, **old_token).status_code == 403
+    with django_assert_num_queries(0):
+        assert api_client.get(PING, **old_token).status_code == 429
+    # The limitation (README, Security): a valid credential never seen to authenticate,
+    # first used from an address past the limit, waits for the window like a guess.
+    with django_assert_num_queries(0):
+        assert api_client.get(PING, **_api_token_header(unseen.token)).status_code == 429
+    # From another address it passes, and is known from then on.
+    elsewhere = api_client.get(PING, REMOTE_ADDR="10.1.2.3", **_api_token_header(unseen.token))
+    assert elsewhere.status_code == 200
+    assert api_client.get(PING, **_api_token_header(unseen.token)).status_code == 200
+
+
+@override_settings(RELAIS_THROTTLE_AUTH_FAILURES="30/min")
+def test_a_credential_known_through_the_cache_passes_in_another_process(api_client):
+    """Another worker process saw the token authenticate: this one reads it in the cache,
+    in the same read as the address's block."""
+    device = DeviceFactory()
+    assert api_client.get(PING, **_api_token_header(device.token)).status_code == 200
+    assert {api_client.get(PING, **GUESS).status_code for _ in range(30)} == {403}
+    throttles._known.clear()  # what this process saw: as another process, it saw nothing
+    assert api_client.get(PING, **_api_token_header(device.token)).status_code == 200
+
+
+@override_settings(
+    RELAIS_THROTTLE_AUTH_FAILURES="30/min",
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    },
+)
+def test_with_the_cache_down_guessing_is_still_refused_in_each_process(
+    api_client, django_assert_num_queries, caplog
+):
+    """Redis down: the failures were not counted at all (150 wrong keys, 150 lookups); now
+    each process counts them itself, and knows the credentials it saw authenticate."""
+    device = DeviceFactory()
+    assert api_client.get(PING, **_api_token_header(device.token)).status_code == 200
+    assert {api_client.get(PING, **GUESS).status_code for _ in range(30)} == {403}
+    with django_assert_num_queries(0):
+        refused = [api_client.get(PING, **GUESS).status_code for _ in range(120)]
+    assert set(refused) == {429}
+    assert api_client.get(PING, **_api_token_header(device.token)).status_code == 200
+    assert "cache unavailable" in caplog.text
