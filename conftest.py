@@ -276,7 +276,9 @@ def asgi_server(tmp_path):
             [
                 *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
                 *("--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"),
-                *("--http", "config.serving:HttpToolsProtocol"),  # as scripts/run-embedded
+                # As scripts/run-embedded: JSON refusals, X-Forwarded-For from declared proxies.
+                *("--http", "config.serving:HttpToolsProtocol"),
+                *("--forwarded-allow-ips", env.get("RELAIS_TRUSTED_PROXIES", "")),
                 "--no-access-log",
             ],
             cwd=Path(__file__).resolve().parent,

@@ -55,9 +55,11 @@ MALFORMED = {
 }
 
 
-def _raw(port: int, data: bytes) -> tuple[int, str, bytes]:
-    """(status, Content-Type, body) of one request written byte for byte."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+def _raw(port: int, data: bytes, source: str = "127.0.0.1") -> tuple[int, str, bytes]:
+    """(status, Content-Type, body) of one request written byte for byte, from `source`."""
+    with socket.create_connection(
+        ("127.0.0.1", port), timeout=10, source_address=(source, 0)
+    ) as sock:
         sock.sendall(data)
         received = b""
         while True:
@@ -147,6 +149,39 @@ def test_a_forged_x_forwarded_for_does_not_reset_the_validation_throttle(product
         assert answer.headers["Content-Type"].startswith("application/json")
         statuses.append(answer.status_code)
     assert statuses.count(429) >= 20, statuses
+
+
+def _validate_from(source: str, port: int, forwarded_for: str = "") -> int:
+    body = b'{"key": "WRONG-KEY"}'
+    forged = f"X-Forwarded-For: {forwarded_for}\r\n".encode() if forwarded_for else b""
+    status, _, _ = _raw(
+        port,
+        b"POST /api/v1/licenses/validate HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\nConnection: close\r\n"
+        + forged
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body,
+        source=source,
+    )
+    return status
+
+
+def test_clients_behind_the_proxy_are_told_apart(production_stack):
+    """Django reads the address nginx saw (the right of X-Forwarded-For, past the trusted
+    proxy 127.0.0.2): one client over its limit leaves another's bucket alone, and what a
+    client writes in X-Forwarded-For itself is not read."""
+    stack = production_stack(RELAIS_THROTTLE_VALIDATE="5/min")
+    first = [_validate_from("127.0.0.1", stack.port, f"203.0.113.{i}") for i in range(8)]
+    assert first[-1] == 429, first
+    assert _validate_from("127.0.0.3", stack.port) == 200
+
+
+def test_make_runs_server_believes_no_forwarded_for_by_default(asgi_server):
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: scripts/run-embedded
+    (and this fixture) pass it RELAIS_TRUSTED_PROXIES, empty by default."""
+    port = int(asgi_server(RELAIS_THROTTLE_VALIDATE="5/min").rsplit(":", 1)[1])
+    statuses = [_validate_from("127.0.0.1", port, f"203.0.113.{i}") for i in range(8)]
+    assert statuses[-1] == 429, statuses
 
 
 def test_a_slow_sender_holds_no_django_thread(production_stack):
