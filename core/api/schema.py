@@ -4,7 +4,9 @@ responses (`AutoSchema`, the DEFAULT_SCHEMA_CLASS)."""
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
 
+from .serializers import FreeTextField, StrictSerializer
 from .views import NodeView, PublicNodeView, StatusCodeErrorsMixin
 
 
@@ -70,7 +72,11 @@ STATUS_CODE_ERROR_SCHEMA = {
     "required": ["statusCode", "message", "code"],
 }
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input, or a refusal with a domain code.",
+    400: (
+        "Invalid input, or a refusal with a domain code; on every operation, "
+        "`INVALID_CHARACTERS` for a control character in the path, a query parameter "
+        "or the body."
+    ),
     401: "Missing or invalid credentials.",
     403: "Authenticated, but not allowed.",
     404: "No such resource (or one the caller may not see).",
@@ -82,8 +88,60 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# --- Characters ----------------------------------------------------------------------------
+# What core.text refuses, as patterns (ECMA-262 and Python `re` alike): control characters
+# (Unicode Cc: C0, DEL, C1). Paths and query strings hold none (core.middleware); body text
+# holds none but tabs and line breaks (core.api.parsers), and the single-line fields of
+# StrictSerializer not those either. Lone surrogates, refused as well, are left out: no
+# UTF-8 text holds one (only a JSON `\\ud800` escape can), and a pattern naming them cannot
+# be encoded by the tools reading the schema (schemathesis fails on it).
+_CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+SINGLE_LINE_PATTERN = f"^[^{_CONTROLS}\\t\\n\\r]*$"
+FREE_TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
+
+
+def _unconstrained_string(schema: dict) -> bool:
+    """A string schema whose values are not already confined (by a format, choices or a
+    pattern of their own) to characters without controls."""
+    return schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(schema)
+
+
+def _single_line(field) -> bool:
+    """Whether StrictSerializer refuses tabs and line breaks in `field` (a list's child
+    belongs to its list's serializer)."""
+    parent = getattr(field, "parent", None)
+    if isinstance(parent, serializers.ListField):
+        parent = parent.parent
+    return isinstance(parent, StrictSerializer) and not isinstance(field, FreeTextField)
+
+
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's AutoSchema, with each operation's error responses."""
+    """drf-spectacular's AutoSchema, with the characters each input refuses and each
+    operation's error responses."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and _unconstrained_string(schema):
+            schema["pattern"] = SINGLE_LINE_PATTERN if _single_line(field) else FREE_TEXT_PATTERN
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False  # it refuses fields it does not know
+        return schema
+
+    def _insert_field_validators(self, field, schema):
+        # Set aside while drf-spectacular reads the validators: a pattern on a field that
+        # may be blank makes it offer `oneOf [pattern, maxLength 0]`, which "" matches twice
+        # (so fails); ours matches "" already.
+        ours = schema.get("pattern") in (SINGLE_LINE_PATTERN, FREE_TEXT_PATTERN)
+        pattern = schema.pop("pattern") if ours else None
+        super()._insert_field_validators(field, schema)
+        if pattern:
+            target = schema["oneOf"][0] if "oneOf" in schema else schema
+            if _unconstrained_string(target):
+                target["pattern"] = pattern
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -94,6 +152,11 @@ class AutoSchema(SpectacularAutoSchema):
             # DRF's serializers of query strings): say so.
             if param["in"] == "query" and not param.get("required"):
                 param["allowEmptyValue"] = True
+            schema = param.get("schema", {})
+            for string in (schema, schema.get("items", {})):
+                # Query strings hold no free text: tabs and line breaks are refused too.
+                if _unconstrained_string(string) or string.get("pattern") == FREE_TEXT_PATTERN:
+                    string["pattern"] = SINGLE_LINE_PATTERN
         error = self._error_component()
         responses = operation["responses"]
         for status in sorted(self._error_statuses(operation)):
@@ -123,10 +186,9 @@ class AutoSchema(SpectacularAutoSchema):
         unsafe = self.method not in ("GET", "HEAD", "OPTIONS")
         params = operation.get("parameters", [])
         body = operation.get("requestBody")
-        statuses = set(getattr(view, "error_statuses", ()))
-        # Input, a state change or a node route (its services refuse with domain codes).
-        if body or unsafe or node or any(p["in"] == "query" for p in params):
-            statuses.add(400)
+        # Every operation: a control character in its path or in any query parameter,
+        # declared or not, is refused by core.middleware before the view.
+        statuses = {400, *getattr(view, "error_statuses", ())}
         if operation.get("security") and {} not in operation["security"]:
             statuses |= {401, 403}
         if any(p["in"] == "path" for p in params) or node or hasattr(view, "dialect_setting"):

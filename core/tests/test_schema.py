@@ -34,7 +34,7 @@ def test_error_components(schema):
     [
         ("/api/v1/manage/licenses/", "get", {400, 401, 403}),
         ("/api/v1/manage/licenses/", "post", {400, 401, 403, 409, 413, 415}),
-        ("/api/v1/manage/licenses/{id}/", "get", {401, 403, 404}),
+        ("/api/v1/manage/licenses/{id}/", "get", {400, 401, 403, 404}),
         ("/api/v1/manage/artifacts/{id}/", "delete", {400, 401, 403, 404, 409}),
         ("/api/v1/licenses/validate", "post", {400, 404, 413, 415, 429}),
         ("/api/v1/updates/check", "get", {400, 401, 403, 404, 429}),
@@ -60,3 +60,45 @@ def test_empty_optional_query_parameters_are_documented_as_absent(schema):
     params = schema["paths"]["/api/v1/manage/devices/"]["get"]["parameters"]
     status = next(p for p in params if p["name"] == "status")
     assert status["allowEmptyValue"] is True
+
+
+def test_every_operation_documents_the_400_of_control_characters(schema):
+    # core.middleware refuses a control character in any path or query parameter.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "400" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize(
+    "path, name", [("/api/v1/keys/{kid}", "kid"), ("/api/v1/manage/devices/", "hardware_id")]
+)
+def test_path_and_query_strings_declare_the_characters_they_refuse(schema, path, name):
+    import re
+
+    params = schema["paths"][path]["get"]["parameters"]
+    pattern = re.compile(next(p for p in params if p["name"] == name)["schema"]["pattern"])
+    assert pattern.match("rk-2026 é") and not pattern.match("a\tb")
+    assert not pattern.match("a\x00b") and not pattern.match("a\x85b")
+
+
+def test_body_text_declares_the_characters_it_refuses(schema):
+    import re
+
+    components = schema["components"]["schemas"]
+    notes = re.compile(components["ReleaseUpdateInputRequest"]["properties"]["notes"]["pattern"])
+    assert notes.match("- Fixed\n\t- Faster") and not notes.match("a\x1bb")
+    key = re.compile(components["ValidateInputRequest"]["properties"]["key"]["pattern"])
+    assert not key.match("a\nb") and not key.match("a\x7fb")
+    # Responses say nothing of input characters (a release's notes hold line breaks).
+    assert "pattern" not in components["Release"]["properties"]["notes"]
+
+
+@pytest.mark.parametrize(
+    "path, shape", [("/api/settings", "object"), ("/api/team", "array"), ("/api/services", "array")]
+)
+def test_seed_documents_have_their_shape(schema, path, shape):
+    get, put = schema["paths"][path]["get"], schema["paths"][path]["put"]
+    assert get["responses"]["200"]["content"]["application/json"]["schema"]["type"] == shape
+    assert put["requestBody"]["content"]["application/json"]["schema"]["type"] == shape
+    stale = put["responses"]["412"]["content"]["application/json"]["schema"]
+    assert stale["properties"]["data"]["type"] == shape

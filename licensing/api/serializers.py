@@ -8,9 +8,17 @@ from .. import services
 from ..models import ApiToken, License, Policy, Product, Tenant
 
 
+class PresentSlugField(serializers.SlugField):
+    """A slug that, when sent, is never blank, in a form as in JSON (DRF takes an empty
+    optional form field for an absent one, which the schema's minLength 1 does not say)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
 class ValidateInput(StrictSerializer):
     key = serializers.CharField(max_length=100)
-    product = serializers.SlugField(required=False)
+    product = PresentSlugField(required=False)
 
 
 class LicenseSummary(serializers.Serializer):

@@ -211,3 +211,19 @@ def test_dialect_can_be_turned_off(api_client):
     license = LicenseFactory()
     response = api_client.get(CYBERSENSEI, {"key": license.key})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "multipart", "form"])
+def test_a_blank_product_is_refused_in_every_body(api_client, fmt):
+    # The schema says minLength 1; a form's empty field used to be read as no product.
+    license = LicenseFactory()
+    url = "/api/v1/licenses/validate"
+    if fmt == "form":
+        body = f"key={license.key}&product="
+        response = api_client.post(url, body, content_type="application/x-www-form-urlencoded")
+    else:
+        response = api_client.post(url, {"key": license.key, "product": ""}, format=fmt)
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"product"}
+    response = api_client.post(url, {"key": license.key}, format=fmt if fmt != "form" else None)
+    assert response.status_code == 200 and response.json()["valid"] is True

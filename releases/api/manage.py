@@ -1,6 +1,12 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+import io
 
-from core.api.parsers import SafeFormParser, SafeMultiPartParser
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.utils.http import parse_header_parameters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.exceptions import ParseError
+
+from core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from core.api.viewsets import (
     ManagementViewSet,
     ServiceCreateMixin,
@@ -24,6 +30,24 @@ from .serializers import (
 )
 
 
+class FieldsMultiPartParser(SafeMultiPartParser):
+    """Multipart holding fields only (a release has no file). Django's parser skips what it
+    cannot read, so a body that is no multipart at all (a bare number) parsed as an empty,
+    valid update: it is refused unless it really is an empty multipart."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = stream.read(limit + 1)
+        if limit is not None and len(body) > limit:
+            raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+        parsed = super().parse(io.BytesIO(body), media_type, parser_context)
+        if not parsed.data and not parsed.files:
+            delimiter = b"--" + parse_header_parameters(media_type or "")[1]["boundary"].encode()
+            if body.count(delimiter) != 1 or delimiter + b"--" not in body:
+                raise ParseError("Malformed multipart body: no part could be read.")
+        return parsed
+
+
 @extend_schema_view(
     create=extend_schema(request=ReleaseCreateInput, responses={201: ReleaseSerializer}),
     update=extend_schema(request=ReleaseUpdateInput),
@@ -33,6 +57,7 @@ class ReleaseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ManagementViewSet):
     queryset = Release.objects.select_related("product")
     serializer_class = ReleaseSerializer
     filterset_class = ReleaseFilter
+    parser_classes = [SafeJSONParser, SafeFormParser, FieldsMultiPartParser]
     create_input, create_service = ReleaseCreateInput, staticmethod(services.release_create)
     update_input, update_service = ReleaseUpdateInput, staticmethod(services.release_update)
 

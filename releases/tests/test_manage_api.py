@@ -157,3 +157,34 @@ def test_a_tenant_restricted_version_does_not_collide_with_a_shared_one(api_clie
     )
     assert response.status_code == 201  # no word of the draft it cannot see
     assert response.json()["tenant"] == str(tenant.pk) and response.json()["id"] != str(hidden.pk)
+
+
+@pytest.mark.parametrize(
+    "body", [b"0", b"--b\r\n0--b--\r\n", b"--b\r\nContent-Type: text/plain\r\n\r\n7\r\n--b--\r\n"]
+)
+def test_a_multipart_update_that_holds_no_field_is_refused(platform_client, body):
+    # schemathesis: a bare number sent as multipart was read as an empty, valid update.
+    release = Release.objects.get(pk=_release(platform_client)["id"])
+    response = platform_client.generic(
+        "PUT", f"{M}/releases/{release.pk}/", body, "multipart/form-data; boundary=b"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "PARSE_ERROR"
+
+
+def test_a_multipart_update_of_fields_or_of_nothing_is_read(platform_client):
+    release = _release(platform_client)
+    url = f"{M}/releases/{release['id']}/"
+    content_type = "multipart/form-data; boundary=b"
+    response = platform_client.generic("PUT", url, b"--b--\r\n", content_type)
+    assert response.status_code == 200
+    response = platform_client.put(url, {"notes": "Line\nbreaks"}, format="multipart")
+    assert response.status_code == 200 and response.json()["notes"] == "Line\nbreaks"
+
+
+def _release(client):
+    product = ProductFactory()
+    response = client.post(
+        f"{M}/releases/", {"product": product.pk, "version": "2.0"}, format="json"
+    )
+    assert response.status_code == 201
+    return response.json()

@@ -3,7 +3,8 @@
 Each operation of /api/schema/ gets a bounded number of generated requests (valid and
 invalid), authenticated the way the operation says: a platform superuser's API token on
 the management API, a device token or the license key on node routes. A 500, an
-undocumented status, a body off its schema, invalid input accepted: the test fails.
+undocumented status, a body off its schema, invalid input accepted, valid input refused
+for its characters: the test fails.
 """
 
 import pytest
@@ -19,7 +20,9 @@ from schemathesis.config import SchemathesisConfig
 from devices.tests.factories import DeviceFactory
 from licensing.services import api_token_create
 from licensing.tests.factories import LicenseFactory, UserFactory
+from licensing.tests.tenancy import staff_of
 from releases.tests.factories import published_release
+from sync.models import SyncDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +51,35 @@ PAGINATION = {"limit", "offset"}
 KNOWN = {("/api/v1/manage/sync-document-revisions/", "version")}
 
 
+# Synced documents are read as tenant staff (their own tenant, no `?tenant=` needed), so
+# that generated requests reach the documents and their bodies are checked.
+DOCUMENT_PATHS = ("/api/v1/sync/documents/", "/api/settings", "/api/team", "/api/services")
+DOCUMENT_PATHS += ("/api/solutions",)
+
+
+def _resolve(schema, root):
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = root["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _free_form(schema, root, seen=()) -> bool:
+    """Whether `schema` holds a free-form JSON value (an untyped value, or an object taking
+    keys it does not name: serializers other than StrictSerializer ignore unknown fields),
+    whose keys OpenAPI 3.0 has no way to constrain (no `propertyNames`)."""
+    schema = _resolve(schema, root)
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return False
+    seen = (*seen, id(schema))
+    parts = [*schema.get("oneOf", []), *schema.get("anyOf", []), *schema.get("allOf", [])]
+    if not parts and "type" not in schema and "enum" not in schema:
+        return True
+    if schema.get("type") == "object" and schema.get("additionalProperties", True) is not False:
+        return True
+    parts += [*schema.get("properties", {}).values(), schema.get("items")]
+    return any(_free_form(part, root, seen) for part in parts if part is not None)
+
+
 def _load_schema():
     raw = Client(HTTP_HOST="localhost").get("/api/schema/?format=json").json()
     for path, operations in raw["paths"].items():
@@ -60,13 +92,31 @@ def _load_schema():
                 ]
     loaded = schemathesis.openapi.from_dict(raw, config=CONFIG)
     loaded.app = get_wsgi_application()
-    return loaded
+    return loaded, raw
 
 
 # Loaded at collection, through Django (the schema view touches no database).
 # `schemathesis.pytest.from_fixture` would load it per test, but its lazy loader does not
 # run under pytest 9 (it reads `request.node._nodeid`).
-schema = _load_schema()
+schema, RAW = _load_schema()
+
+
+@schemathesis.check
+def characters_refused_as_the_schema_says(ctx, response, case):
+    """Valid input is never refused for its characters: every string the schema lets a
+    client send says, with a `pattern`, which characters core.text refuses. Exclusion:
+    bodies holding free-form JSON (synced documents' data, seed 004's documents), whose
+    nested strings and keys OpenAPI 3.0 cannot constrain (no `propertyNames`)."""
+    if not case.meta or not case.meta.generation.mode.is_positive or response.status_code != 400:
+        return None
+    if response.json().get("code") != "INVALID_CHARACTERS":
+        return None
+    body = case.operation.definition.raw.get("requestBody", {}).get("content", {})
+    if case.body is not None and any(
+        _free_form(media.get("schema", {}), RAW) for media in body.values()
+    ):
+        return None
+    raise AssertionError("Schema-valid input refused INVALID_CHARACTERS: a pattern is missing")
 
 
 @pytest.fixture
@@ -80,8 +130,10 @@ def fleet(db, local_storage):
     device = DeviceFactory(license=license, tenant=license.tenant, product=license.product)
     published_release(product=license.product, version="1.1.0")
     admin = UserFactory(is_superuser=True, username="schemathesis-root")
+    staff = staff_of(license.tenant, SyncDocument)
     yield {
         "apiToken": api_token_create(user=admin).token,
+        "staffToken": api_token_create(user=staff).token,
         "deviceToken": device.token,
         "licenseKey": license.key,
     }
@@ -90,11 +142,18 @@ def fleet(db, local_storage):
 
 
 def _credentials(case, fleet) -> dict:
+    if case.meta and any(
+        location.value == "header" and info.mode.is_negative
+        for location, info in case.meta.components.items()
+    ):
+        return {}  # the case tests a malformed Authorization header: send it as generated
     security = case.operation.definition.raw.get("security") or []
     schemes = {name for requirement in security for name in requirement}
     if case.operation.path == "/api/v1/updates/register-device":
         schemes = {"licenseKey"}  # the view checks the bearer key itself
-    for scheme in ("apiToken", "deviceToken", "licenseKey"):
+    if case.operation.path.startswith(DOCUMENT_PATHS):
+        schemes = {"staffToken"}
+    for scheme in ("staffToken", "apiToken", "deviceToken", "licenseKey"):
         if scheme in schemes:
             return {"Authorization": f"Bearer {fleet[scheme]}"}
     return {}

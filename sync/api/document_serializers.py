@@ -5,7 +5,37 @@ from rest_framework import serializers
 from core.api.serializers import StrictSerializer
 from licensing.models import Tenant
 
+from .. import documents
 from ..models import SyncDocument, SyncDocumentRevision
+
+# Seed 004's routes (`/api/settings`, `/api/team`…) send and answer the document itself:
+# `settings` an object, the others lists of objects, `[]` before their first write.
+_JSON_OBJECT = {"type": "object", "additionalProperties": {}}
+
+
+def seed_document_schema(name: str) -> dict:
+    """The OpenAPI schema of seed document `name`, as its route reads and writes it."""
+    if documents.SEED_DOCUMENTS[name]["shape"] == documents.LIST:
+        return {
+            "type": "array",
+            "items": _JSON_OBJECT,
+            "description": f"The `{name}` document: a list of objects matched by `id`.",
+        }
+    return {**_JSON_OBJECT, "description": f"The `{name}` document: an object."}
+
+
+def seed_stale_schema(name: str) -> dict:
+    """412 on a seed route: the error, the current version and the current document."""
+    return {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "example": "PRECONDITION_FAILED"},
+            "message": {"type": "string"},
+            "currentVersion": {"type": "integer"},
+            "data": seed_document_schema(name),
+        },
+        "required": ["code", "message", "currentVersion", "data"],
+    }
 
 
 class DocumentPutInput(StrictSerializer):

@@ -14,7 +14,12 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
@@ -32,7 +37,13 @@ from .. import documents
 from ..document_services import ANY, StaleDocument, document_write, validate_name
 from ..models import SyncDocument
 from ..selectors import document_find
-from .document_serializers import DocumentOutput, DocumentPutInput, StaleOutput
+from .document_serializers import (
+    DocumentOutput,
+    DocumentPutInput,
+    StaleOutput,
+    seed_document_schema,
+    seed_stale_schema,
+)
 
 _ETAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 
@@ -219,7 +230,6 @@ class SeedDocumentView(_DocumentBase):
     def stale_body(self, document):
         return {"data": document.data if document else documents.empty(self.document_name)}
 
-    @extend_schema(parameters=[_tenant_param()], responses={200: dict, 304: None})
     def get(self, request):
         name = self.document_name
         document = document_find(tenant=request_tenant(request), name=name)
@@ -229,11 +239,20 @@ class SeedDocumentView(_DocumentBase):
         data = document.data if document else documents.empty(name)
         return Response(data, headers=self.headers_for(version))
 
-    @extend_schema(parameters=[_tenant_param()], request=dict, responses={200: dict, 201: dict})
     def put(self, request):
         check_body_size(request)
         return self.write(request, self.document_name, request.data)
 
 
 def seed_view(name: str):
-    return SeedDocumentView.as_view(document_name=name)
+    """The view of seed document `name`, its schema saying its shape (an object or a list)."""
+    body = seed_document_schema(name)
+    view = type(f"Seed{name.title()}DocumentView", (SeedDocumentView,), {"document_name": name})
+    return extend_schema_view(
+        get=extend_schema(parameters=[_tenant_param()], responses={200: body, 304: None}),
+        put=extend_schema(
+            parameters=[_tenant_param()],
+            request={"application/json": body},
+            responses={200: body, 201: body, 412: seed_stale_schema(name)},
+        ),
+    )(view).as_view()
