@@ -210,8 +210,11 @@ def start_worker(tmp_path):
             **extra,
         }
         if settings.REDIS_URL:
-            # A database of its own: tests flush the cache's.
-            env["CELERY_BROKER_URL"] = settings.REDIS_URL.rsplit("/", 1)[0] + "/14"
+            # A database of its own, beside the cache's (tests flush that one): 15 -> 14 in CI;
+            # suites running side by side on other databases get other brokers.
+            base, _, number = settings.REDIS_URL.rpartition("/")
+            number = int(number) if number.isdigit() else 0
+            env["CELERY_BROKER_URL"] = f"{base}/{number ^ 1}"
             env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
         for folder in ("queue", "processed", "control"):
             (tmp_path / "celery" / folder).mkdir(parents=True, exist_ok=True)
