@@ -392,7 +392,8 @@ def production_stack(tmp_path, settings, production_static):
     test database: nginx with docker/nginx's template in front, `docker/entrypoint.sh web`
     (migrate, gunicorn with docker/gunicorn.conf.py and production settings) and
     `docker/entrypoint.sh realtime` (uvicorn). nginx reaches them from 127.0.0.2, the one
-    trusted proxy (RELAIS_TRUSTED_PROXIES), so a client on 127.0.0.1 is not a proxy. Returns
+    trusted proxy (RELAIS_TRUSTED_PROXIES), so a client on 127.0.0.1 is not a proxy; nginx
+    sends local-storage downloads from the web process's media root. Returns
     the proxy's base URL; `.web` is gunicorn's. Needs `django_db(transaction=True)`."""
     import os
     import shutil
@@ -438,6 +439,8 @@ def production_stack(tmp_path, settings, production_static):
             "GUNICORN_TMP_DIR": str(tmp_path),
             "REALTIME_HOST": "127.0.0.1",
             "REALTIME_PORT": str(realtime_port),
+            # As docker/compose.yml: local-storage downloads handed to nginx.
+            "RELAIS_ACCEL_REDIRECT_PREFIX": "/.relais-media/",
             **extra,
         }
         (tmp_path / "var").mkdir(exist_ok=True)
@@ -451,6 +454,7 @@ def production_stack(tmp_path, settings, production_static):
                 "RELAIS_REALTIME_UPSTREAM": f"127.0.0.1:{realtime_port}",
                 "RELAIS_PROXY_LISTEN": f"127.0.0.1:{proxy_port}",
                 "RELAIS_PROXY_MAX_BODY": extra.get("RELAIS_PROXY_MAX_BODY", "64m"),
+                "RELAIS_PROXY_MEDIA_ROOT": str(tmp_path / "var" / "media"),
             },
             http_extra="proxy_bind 127.0.0.2;",
         )

@@ -167,6 +167,10 @@ STORAGES = {
     "default": {"BACKEND": DEFAULT_FILE_STORAGE_BACKEND},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Behind nginx (docker/): local-storage downloads are answered with `X-Accel-Redirect` to
+# this prefix, an `internal` location of the proxy aliased to MEDIA_ROOT; empty (make run,
+# tests): Django sends the file itself. S3 downloads are presigned redirects either way.
+RELAIS_ACCEL_REDIRECT_PREFIX = env.str("RELAIS_ACCEL_REDIRECT_PREFIX", default="")
 # Lifetime of a presigned download URL, in seconds.
 RELAIS_DOWNLOAD_URL_TTL = env.int("RELAIS_DOWNLOAD_URL_TTL", default=300)
 

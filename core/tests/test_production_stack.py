@@ -11,6 +11,7 @@ import pytest
 import requests
 import socketio
 
+from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -184,22 +185,48 @@ def test_make_runs_server_believes_no_forwarded_for_by_default(asgi_server):
     assert statuses[-1] == 429, statuses
 
 
-def test_a_slow_sender_holds_no_django_thread(production_stack):
-    """One gunicorn thread; a client that sends half a body and stalls. nginx buffers the
-    body, so Django is not waiting for it and answers the next request at once."""
-    stack = production_stack(threads=1)
-    with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as slow:
-        slow.sendall(
-            b"POST /api/v1/telemetry HTTP/1.1\r\nHost: localhost\r\n"
-            b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":'
-        )
-        time.sleep(0.5)
+def test_slow_senders_hold_no_django_thread(production_stack):
+    """Two gunicorn threads; four clients send their bodies a few bytes at a time with
+    pauses. nginx buffers the bodies, so no thread waits for them: a normal request is
+    answered at once meanwhile, and each slow body, once whole, reaches Django."""
+    import threading
+
+    device = DeviceFactory()
+    stack = production_stack(threads=2)
+    body = b'{"metrics": {"cpu": 12.5}, "uptime": 60}'
+    head = (
+        f"POST /api/v1/telemetry HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        f"Authorization: Bearer {device.token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    go_on = threading.Event()
+    statuses = []
+
+    def send_slowly():
+        with socket.create_connection(("127.0.0.1", stack.port), timeout=30) as slow:
+            slow.sendall(head + body[:5])
+            go_on.wait(20)
+            for i in range(5, len(body), 4):
+                slow.sendall(body[i : i + 4])
+                time.sleep(0.02)
+            statuses.append(int(slow.recv(65536).split(b" ", 2)[1]))
+
+    senders = [threading.Thread(target=send_slowly) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    try:
+        time.sleep(0.5)  # every sender has started its body and stalled
         started = time.monotonic()
         answer = requests.get(f"{stack.url}/api/v1/health", timeout=10)
         assert answer.status_code == 200
-        # The health check's own work is milliseconds; a held thread would keep it waiting
+        # The health check's own work is milliseconds; held threads would keep it waiting
         # for nginx's client_body_timeout (30 s).
         assert time.monotonic() - started < 10
+    finally:
+        go_on.set()
+        for sender in senders:
+            sender.join(30)
+    assert statuses == [201] * 4
 
 
 def test_socket_io_is_upgraded_through_the_proxy(production_stack):

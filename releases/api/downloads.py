@@ -1,10 +1,14 @@
 """Sending an artifact: a redirect to a short-lived presigned URL when the storage can make
-one (S3), else the file itself with single-range support."""
+one (S3); else, behind the proxy (RELAIS_ACCEL_REDIRECT_PREFIX set), an `X-Accel-Redirect`
+that nginx serves from the media volume; else (make run, tests) the file itself with
+single-range support. The checks (credentials, signed links) are made before, in Django."""
 
 import re
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -60,6 +64,8 @@ def artifact_response(request, artifact):
     disposition = {"as_attachment": True, "filename": artifact.filename}
     header = request.META.get("HTTP_RANGE", "")
     byte_range = _parse_range(header, size) if header else None
+    if settings.RELAIS_ACCEL_REDIRECT_PREFIX:
+        return _handed_to_proxy(artifact)
     handle = default_storage.open(artifact.file.name, "rb")
     if byte_range is None:
         response = FileResponse(handle, **disposition)
@@ -78,4 +84,16 @@ def artifact_response(request, artifact):
     response["Content-Length"] = str(last - first + 1)
     response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = content_disposition_header(True, artifact.filename)
+    return response
+
+
+def _handed_to_proxy(artifact) -> HttpResponse:
+    """An empty answer naming the file for nginx's `internal` location: nginx sends it (and
+    its ranges, the Range header having been checked above) at the client's pace, from
+    no thread of Django's."""
+    response = HttpResponse(content_type="application/octet-stream")
+    prefix = settings.RELAIS_ACCEL_REDIRECT_PREFIX.rstrip("/")
+    response["X-Accel-Redirect"] = f"{prefix}/{quote(artifact.file.name)}"
+    response["Content-Disposition"] = content_disposition_header(True, artifact.filename)
+    response["Accept-Ranges"] = "bytes"
     return response
