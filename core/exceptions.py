@@ -43,9 +43,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return Response({"code": exc.code, "message": exc.message, **exc.extra}, exc.status_code)
     if isinstance(exc, RequestDataTooBig):
-        # Over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many form fields): a 413, not a vague 400.
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many form fields): a 413, not a vague 400;
+        # the one code of the one body limit (core.api.parsers.bounded_body), the proxy's too.
         message = _("Request body too large.")
-        return Response({"code": "REQUEST_TOO_LARGE", "message": message}, 413)
+        return Response({"code": "PAYLOAD_TOO_LARGE", "message": message}, 413)
     if isinstance(exc, ProtectedError | RestrictedError):
         message = _("Other records still refer to this one.")
         return Response({"code": "PROTECTED", "message": message}, 409)

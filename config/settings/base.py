@@ -112,10 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 
-# The largest request body config.asgi reads (it reads bodies whole before Django runs:
-# core.asgi.BodyFirst); beyond it a 413, before any byte is uploaded when it is declared.
-# Above the largest artifact uploaded through the API or the admin.
-RELAIS_MAX_REQUEST_BODY_BYTES = env.int("RELAIS_MAX_REQUEST_BODY_BYTES", default=4 * 1024**3)
+# The one limit of a request body, uploaded files aside (those are bounded by the proxy's
+# RELAIS_PROXY_MAX_BODY): Django's own setting, which Django applies to forms and
+# core.api.parsers.bounded_body to every API body; beyond it a 413 `PAYLOAD_TOO_LARGE`.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("RELAIS_MAX_BODY_BYTES", default=1_048_576)
 
 # --- Cache (also throttling and the release catalogue) ----------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -447,8 +447,6 @@ RELAIS_TELEMETRY_RETENTION_DAYS = env.int("RELAIS_TELEMETRY_RETENTION_DAYS", def
 RELAIS_TELEMETRY_ROLLUP_RETENTION_DAYS = env.int(
     "RELAIS_TELEMETRY_ROLLUP_RETENTION_DAYS", default=400
 )
-# Largest telemetry or heartbeat body, bytes (413 beyond).
-RELAIS_TELEMETRY_MAX_BODY_BYTES = env.int("RELAIS_TELEMETRY_MAX_BODY_BYTES", default=1_048_576)
 # How far ahead of the server's clock a device's time may be.
 RELAIS_TELEMETRY_MAX_CLOCK_SKEW_SECONDS = env.int(
     "RELAIS_TELEMETRY_MAX_CLOCK_SKEW_SECONDS", default=300

@@ -1,6 +1,10 @@
 """Parsing and content negotiation (DRF's settings import this module while views are
 still loading: it must import nothing of the project's but `core.text`)."""
 
+import io
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -17,6 +21,23 @@ class ForbiddenCharacter(ParseError):
 
     def __init__(self, char: str):
         super().__init__(f"Control character {describe(char)} is not allowed in input.")
+
+
+def bounded_body(stream, parser_context=None) -> bytes:
+    """The whole body, of at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (RELAIS_MAX_BODY_BYTES):
+    the one body limit of the API, uploaded files aside. Refused by its declared length
+    before anything is read, or on the first byte past the limit. Django holds its forms to
+    the same setting and raises the same exception: both are a 413 `PAYLOAD_TOO_LARGE`
+    (core.exceptions). The proxy's RELAIS_PROXY_MAX_BODY, above it, bounds uploads."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    request = (parser_context or {}).get("request")
+    declared = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+    if limit is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+    body = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(body) > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+    return body
 
 
 class _RefuseControlCharacters:
@@ -38,9 +59,10 @@ class _RefuseControlCharacters:
 
 class SafeJSONParser(_RefuseControlCharacters, JSONParser):
     """JSON parser that answers a 400 for documents nested deep enough to exhaust the
-    interpreter's recursion limit, instead of a 500."""
+    interpreter's recursion limit, instead of a 500; bodies held to `bounded_body`."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        stream = io.BytesIO(bounded_body(stream, parser_context))
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:

@@ -82,7 +82,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such resource (or one the caller may not see).",
     409: "Conflicts with the resource's state.",
     412: "The resource changed since it was read (If-Match).",
-    413: "Request body too large.",
+    413: "Request body too large (`PAYLOAD_TOO_LARGE`).",
     415: "Unsupported request content type.",
     429: "Throttled: retry after `Retry-After` seconds.",
 }
@@ -197,7 +197,7 @@ class AutoSchema(SpectacularAutoSchema):
         if unsafe and not node:
             statuses.add(409)  # state transitions, uniqueness, rows still referred to
         if body:
-            statuses |= {413, 415}  # over DATA_UPLOAD_MAX_MEMORY_SIZE; not JSON nor a form
+            statuses |= {413, 415}  # over RELAIS_MAX_BODY_BYTES; not JSON nor a form
         if view.get_throttles():
             statuses.add(429)
         return statuses

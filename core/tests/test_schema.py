@@ -102,3 +102,20 @@ def test_seed_documents_have_their_shape(schema, path, shape):
     assert put["requestBody"]["content"]["application/json"]["schema"]["type"] == shape
     stale = put["responses"]["412"]["content"]["application/json"]["schema"]
     assert stale["properties"]["data"]["type"] == shape
+
+
+def test_the_body_limit_answers_the_code_the_schema_and_readme_name(schema, settings):
+    """One body limit, one code: what the API answers is what the schema and the README say."""
+    from pathlib import Path
+
+    from rest_framework.test import APIClient
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    for fmt in ("json", "multipart"):
+        answer = APIClient().post("/api/v1/licenses/validate", {"key": "A" * 500}, format=fmt)
+        assert answer.status_code == 413
+        code = answer.json()["code"]
+        responses = schema["paths"]["/api/v1/licenses/validate"]["post"]["responses"]
+        assert f"`{code}`" in responses["413"]["description"]
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"413 `{code}`" in readme and "REQUEST_TOO_LARGE" not in readme

@@ -133,4 +133,4 @@ def test_a_body_over_the_upload_limit_is_a_413(api_client, settings, fmt):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     response = api_client.post("/api/v1/licenses/validate", {"key": "A" * 20_000}, format=fmt)
     assert response.status_code == 413
-    assert response.json()["code"] == "REQUEST_TOO_LARGE"
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"

@@ -1,12 +1,10 @@
 import io
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.utils.http import parse_header_parameters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import ParseError
 
-from core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
+from core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser, bounded_body
 from core.api.viewsets import (
     ManagementViewSet,
     ServiceCreateMixin,
@@ -36,10 +34,7 @@ class FieldsMultiPartParser(SafeMultiPartParser):
     valid update: it is refused unless it really is an empty multipart."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = stream.read(limit + 1)
-        if limit is not None and len(body) > limit:
-            raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+        body = bounded_body(stream, parser_context)
         parsed = super().parse(io.BytesIO(body), media_type, parser_context)
         if not parsed.data and not parsed.files:
             delimiter = b"--" + parse_header_parameters(media_type or "")[1]["boundary"].encode()

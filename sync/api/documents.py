@@ -105,17 +105,6 @@ def request_tenant(request):
         raise unknown from exc
 
 
-def check_body_size(request) -> None:
-    """Refuse an oversized body before reading it. The stored document (compact JSON) is
-    held to RELAIS_DOCUMENT_MAX_BYTES; the body may be twice that (indentation)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > 2 * settings.RELAIS_DOCUMENT_MAX_BYTES + 1024:
-        raise documents.too_large()
-
-
 def _tenant_param():
     return OpenApiParameter("tenant", str, description="Platform staff: the tenant's id.")
 
@@ -202,7 +191,6 @@ class DocumentView(_DocumentBase):
         responses={200: DocumentOutput, 201: DocumentOutput, 412: StaleOutput},
     )
     def put(self, request, name):
-        check_body_size(request)
         validate_name(name)
         if not isinstance(request.data, dict):
             raise ApiError("NOT_AN_OBJECT", _('The body is a JSON object: {"data": …}.'))
@@ -240,7 +228,6 @@ class SeedDocumentView(_DocumentBase):
         return Response(data, headers=self.headers_for(version))
 
     def put(self, request):
-        check_body_size(request)
         return self.write(request, self.document_name, request.data)
 
 

@@ -140,9 +140,10 @@ def test_documents_over_the_size_limit_are_413(api, settings):
     _put(api, f"{URL}/settings", {"data": {"a": 1}})
     response = _put(api, f"{URL}/settings", {"data": {"a": "x" * 1500}})
     assert response.status_code == 413 and response.json()["code"] == "DOCUMENT_TOO_LARGE"
-    # A body far beyond the limit is refused before it is parsed.
+    # A body beyond the one body limit (RELAIS_MAX_BODY_BYTES) is refused before it is parsed.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 3000
     response = api.put(f"{URL}/settings", "[" * 5000, content_type="application/json")
-    assert response.status_code == 413 and response.json()["code"] == "DOCUMENT_TOO_LARGE"
+    assert response.status_code == 413 and response.json()["code"] == "PAYLOAD_TOO_LARGE"
     assert SyncDocument.objects.get().data == {"a": 1} and _updates().count() == 1
 
 

@@ -7,12 +7,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.lean import LeanNodeView, lean_json, lean_json_body, lean_writing
+from core.api.parsers import SafeJSONParser
 from core.api.views import DialectView, StatusCodeErrorsMixin
 from licensing.selectors import tenant_node_license
 
 from ..ingest import heartbeat_checked, reports_record
 from ..validation import canonical_reports, cybersensei_report
-from .parsers import BoundedJSONParser
 from .serializers import (
     CyberSenseiTelemetryInput,
     CyberSenseiTelemetryOutput,
@@ -46,7 +46,7 @@ class TelemetryView(LeanNodeView):
     or none). Budget: authentication and one INSERT. The plain case takes the lean path
     (core.api.lean)."""
 
-    parser_classes = [BoundedJSONParser]
+    parser_classes = [SafeJSONParser]
     lean_methods = ("POST",)
 
     @extend_schema(request=TelemetryInput, responses={201: TelemetryOutput})
@@ -54,7 +54,7 @@ class TelemetryView(LeanNodeView):
         return Response(telemetry_answer(request, request.user.device, request.data), status=201)
 
     def lean_post(self, request, principal):
-        data = lean_json_body(request, settings.RELAIS_TELEMETRY_MAX_BODY_BYTES)
+        data = lean_json_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return lean_json(telemetry_answer(request, principal.device, data), status=201)
 
 
@@ -82,7 +82,7 @@ class HeartbeatView(LeanNodeView):
     is its id). The answer names the interval the server wants, in milliseconds like the
     agent's HEARTBEAT_INTERVAL. The plain case takes the lean path (core.api.lean)."""
 
-    parser_classes = [BoundedJSONParser]
+    parser_classes = [SafeJSONParser]
     lean_methods = ("POST",)
 
     @extend_schema(request=HeartbeatInput, responses=HeartbeatOutput)
@@ -90,7 +90,7 @@ class HeartbeatView(LeanNodeView):
         return Response(heartbeat_answer(request, request.user.device, request.data))
 
     def lean_post(self, request, principal):
-        data = lean_json_body(request, settings.RELAIS_TELEMETRY_MAX_BODY_BYTES)
+        data = lean_json_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return lean_json(heartbeat_answer(request, principal.device, data))
 
 
@@ -100,7 +100,7 @@ class CyberSenseiTelemetryView(StatusCodeErrorsMixin, DialectView):
 
     dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
     default_language = "fr"  # the seed's messages; its client sends no Accept-Language
-    parser_classes = [BoundedJSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(request=CyberSenseiTelemetryInput, responses={201: CyberSenseiTelemetryOutput})
     def post(self, request):

@@ -141,7 +141,7 @@ def test_non_finite_literals_are_a_parse_error(api_client, device):
 
 
 def test_a_body_over_the_limit_is_413(api_client, device, settings):
-    settings.RELAIS_TELEMETRY_MAX_BODY_BYTES = 1000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     reports = [{"metrics": {"cpu": 1.5}}] * 200
     response = _post(api_client, URL, {"reports": reports}, device)
     assert response.status_code == 413
@@ -312,7 +312,7 @@ def test_cybersensei_route_is_switchable(api_client, settings):
 
 
 def test_cybersensei_body_over_the_limit(api_client, settings):
-    settings.RELAIS_TELEMETRY_MAX_BODY_BYTES = 300
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 300
     license = LicenseFactory()
     body = _cybersensei(license.tenant_id, additionalData={"blob": "x" * 1000})
     response = _post(api_client, CYBERSENSEI, body)
