@@ -9,6 +9,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.credentials import credentials_changed
 from core.exceptions import ApiError
 from core.locks import advisory_xact_lock
 from core.services import model_update
@@ -148,6 +149,7 @@ def device_deactivate(
         now = timezone.now()
         if not rows.update(status=Device.Status.DEACTIVATED, deactivated_at=now, token_hash=None):
             return device
+        credentials_changed()  # an UPDATE sends no signal
         device.status, device.deactivated_at, device.token_hash = (
             Device.Status.DEACTIVATED,
             now,
@@ -200,6 +202,7 @@ def device_seats_free_silent(*, license: License | None = None, now=None) -> int
         freed = devices.filter(pk__in=ids).update(
             status=Device.Status.DEACTIVATED, deactivated_at=now, token_hash=None
         )
+        credentials_changed()  # an UPDATE sends no signal
         if freed != len(found):  # without row locks (SQLite), one came back meanwhile
             kept = set(
                 Device.objects.filter(pk__in=ids, deactivated_at=now).values_list("pk", flat=True)

@@ -41,6 +41,7 @@ def forget_caches() -> None:
     non-transactional test cannot get from on_commit."""
     from django.core.cache import cache
 
+    from core import credentials
     from core.api import throttles
     from devices import contacts
     from releases import catalogue
@@ -48,6 +49,7 @@ def forget_caches() -> None:
     cache.clear()
     catalogue._memo.clear()
     throttles.throttles_forget()
+    credentials.credentials_forget()
     contacts._noted.clear()
 
 
