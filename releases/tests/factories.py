@@ -1,4 +1,8 @@
 import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import factory
 from django.core.files.base import ContentFile
@@ -9,6 +13,8 @@ from licensing.tests.factories import ProductFactory
 from releases.models import Artifact, Release, Rollout, UpdateDay, UpdateSession
 from releases.services import artifact_create, release_publish
 from releases.updates import session_id
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ReleaseFactory(factory.django.DjangoModelFactory):
@@ -47,10 +53,18 @@ def forget_caches() -> None:
     from releases import catalogue
 
     cache.clear()
-    catalogue._memo.clear()
+    catalogue.catalogue_forget()
     throttles.throttles_forget()
     credentials.credentials_forget()
-    contacts._noted.clear()
+    contacts.contacts_forget()
+
+
+def in_another_process(code: str) -> None:
+    """Run `code` in a second Python process of this installation (same settings, same
+    database URL and shared cache), as another web or worker process would."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    script = f"import django\ndjango.setup()\n{code}"
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60, cwd=ROOT)
 
 
 def content_sha256(content: bytes) -> str:
