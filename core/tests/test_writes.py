@@ -15,9 +15,6 @@ WRITES = {"save", "delete", "create", "update", "bulk_create", "bulk_update"} | 
     "update_or_create",
 }
 SERVICE_MODULES = {
-    "releases/updates.py",  # the node's update services: check, status reports, downloads
-    "releases/rollouts.py",  # rollout services: start, pause, resume, advance, halt, tick
-    "releases/outcomes.py",  # the daily outcome counts status reports keep
     "sync/events.py",  # events.publish, the outbox writer every service calls
     "sync/webhooks.py",  # webhook endpoints and deliveries
     "sync/document_services.py",  # synced documents

@@ -8,9 +8,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.views import NodeView
+from releases.services.check import update_check
+from releases.services.downloads import artifact_for_download
+from releases.services.sessions import session_id, session_report
 
 from ..manifests import offer_signed_fields
-from ..updates import artifact_for_download, session_id, session_report, update_check
 from .downloads import artifact_response
 from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput, check_params
 

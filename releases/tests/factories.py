@@ -11,8 +11,8 @@ from django.utils import timezone
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
 from releases.models import Artifact, Release, Rollout, UpdateDay, UpdateSession
-from releases.services import artifact_create, release_publish
-from releases.updates import session_id
+from releases.services.releases import artifact_create, release_publish
+from releases.services.sessions import session_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,7 +92,7 @@ def _session_of(tenant):
 
 
 def _rollout_of(tenant):
-    from releases.rollouts import rollout_start
+    from releases.services.rollouts import rollout_start
 
     return rollout_start(release=_release_of(tenant), stages=[{"percent": 10}])
 

@@ -21,7 +21,7 @@ from licensing.models import Product
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from releases import manifests
 from releases.models import Release
-from releases.services import release_yank
+from releases.services.releases import release_yank
 from releases.tests.factories import ReleaseFactory, forget_caches, published_release
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_the_vendor_signature_is_passed_along(api_client, product, device, keys)
     release = ReleaseFactory(product=product, version="1.1.0")
     from django.core.files.base import ContentFile
 
-    from releases.services import artifact_create, release_publish
+    from releases.services.releases import artifact_create, release_publish
 
     artifact_create(release=release, file=ContentFile(b"exe" * 10), signature="vendor-sig==")
     release_publish(release=release)

@@ -7,9 +7,9 @@ from django.utils import timezone
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory, TenantFactory
 from releases.models import Release, UpdateSession
-from releases.services import release_yank
+from releases.services.releases import release_yank
+from releases.services.sessions import session_id
 from releases.tests.factories import forget_caches, in_another_process, published_release
-from releases.updates import session_id
 
 pytestmark = pytest.mark.django_db
 CHECK = "/api/v1/updates/check"
