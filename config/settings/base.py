@@ -485,7 +485,7 @@ RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=
 # Where a NEOPRO heartbeat goes (a function `(device, payload)`): named here, not imported,
 # because telemetry and sync sit side by side.
 RELAIS_HEARTBEAT_INGEST = env.str(
-    "RELAIS_HEARTBEAT_INGEST", default="telemetry.ingest.heartbeat_ingest"
+    "RELAIS_HEARTBEAT_INGEST", default="telemetry.services.ingest.heartbeat_ingest"
 )
 # What an HTTP heartbeat answer lists as `commands` (telemetry does not import sync).
 RELAIS_HEARTBEAT_PENDING_COMMANDS = "sync.commands.commands_pending"

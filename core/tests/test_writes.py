@@ -18,12 +18,6 @@ SERVICE_MODULES = {
     "sync/events.py",  # events.publish, the outbox writer every service calls
     "sync/webhooks.py",  # webhook endpoints and deliveries
     "sync/document_services.py",  # synced documents
-    "devices/contacts.py",  # device contacts, flushed in bulk (its deletes are Redis')
-    "telemetry/ingest.py",  # the reports' INSERT (nodes)
-    "telemetry/alerts.py",  # alerts opened, escalated, resolved (beat)
-    "telemetry/maintenance.py",  # latest metrics' flush, rollups, retention (beat)
-    "telemetry/expiry.py",  # license expiry notices (beat)
-    "devices/sites.py",  # NEOPRO sites: registration and key rotation (resync)
     "sync/commands.py",  # remote commands: queue, claim on delivery, results, cancel, expiry
 }
 NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")

@@ -26,7 +26,7 @@ from licensing.models import License, Tenant
 from licensing.selectors import license_by_key
 
 from ..models import Device
-from ..sites import site_key_is_well_formed
+from ..services.sites import site_key_is_well_formed
 
 
 class NodePrincipal:

@@ -9,7 +9,7 @@ from core.exceptions import ApiError
 from licensing.codes import Code, license_refusal
 from licensing.keys import license_key_normalize
 
-from ..services import device_register
+from ..services.devices import device_register
 from .serializers import PingOutput, RegisterInput, RegisterOutput
 
 

@@ -12,7 +12,7 @@ from devices.platforms import (
     validate_channel,
     validate_platform,
 )
-from devices.services import device_seen
+from devices.services.devices import device_seen
 
 from ..catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
 from ..cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
 from devices.models import Device
-from devices.services import device_set_version, device_touch
+from devices.services.devices import device_set_version, device_touch
 from licensing.models import License
 from sync import events
 

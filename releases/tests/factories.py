@@ -49,7 +49,7 @@ def forget_caches() -> None:
 
     from core import credentials
     from core.api import throttles
-    from devices import contacts
+    from devices.services import contacts
     from releases import catalogue
 
     cache.clear()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.credentials import GENERATION_KEY
 from devices.models import Device
-from devices.services import device_deactivate, device_rotate_token
+from devices.services.devices import device_deactivate, device_rotate_token
 from devices.tests.factories import DeviceFactory
 from licensing.models import License
 from licensing.services import license_revoke, license_suspend, tenant_deactivate

@@ -5,7 +5,7 @@ import pytest
 from django.test import override_settings
 
 from core.api import throttles
-from devices.services import device_rotate_token
+from devices.services.devices import device_rotate_token
 from devices.tests.factories import DeviceFactory
 from licensing.models import ApiToken
 from licensing.services import api_token_create, license_suspend

@@ -298,7 +298,7 @@ def test_checks_record_contact_off_the_request(
     from datetime import timedelta
 
     from devices.models import Device
-    from devices.services import device_contacts_flush
+    from devices.services.devices import device_contacts_flush
 
     Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - timedelta(days=3))
     with (

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
 from licensing.selectors import tenant_node_license
 
-from ..ingest import heartbeat_checked, reports_record
+from ..services.ingest import heartbeat_checked, reports_record
 from ..validation import canonical_reports, cybersensei_report
 from .parsers import BoundedJSONParser
 from .serializers import (

@@ -19,9 +19,9 @@ from licensing.models import License, Tenant
 from licensing.selectors import license_by_key
 from sync import events
 
+from ..models import Device
+from ..platforms import validate_channel, validate_platform
 from .contacts import contact_note, contacts_done, contacts_take
-from .models import Device
-from .platforms import validate_channel, validate_platform
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def device_register(
         created = device is None
         # A new device, a deactivated one, or one leaving a dead license takes a seat here.
         needs_seat = created or moving or not device.is_active
-        if needs_seat and not _seat_available(license):
+        if needs_seat and not seat_available(license):
             raise license_refusal(Code.TOO_MANY_DEVICES)
         if created:
             device = Device(
@@ -128,7 +128,9 @@ def device_register(
     return Registration(device=device, token=token, created=created)
 
 
-def _seat_available(license: License) -> bool:
+def seat_available(license: License) -> bool:
+    """Whether `license` has a free seat, once the devices silent past their window freed
+    theirs."""
     if license.max_devices is None:
         return True
     device_seats_free_silent(license=license)
