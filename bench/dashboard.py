@@ -163,7 +163,7 @@ def seed(args) -> None:
             [s // per_device + 1, per_device],
         )
         t0 = step(f"{cur.rowcount} update sessions", t0)
-        # What the status reports would have counted, day by day (releases/outcomes.py).
+        # What the status reports would have counted, day by day (releases/services/outcomes.py).
         cur.execute(
             """
             INSERT INTO releases_updateday (tenant_id, product_id, day, completed, failed)

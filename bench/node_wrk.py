@@ -173,7 +173,7 @@ CATEGORIES = [
     ("node authentication (hashing, lookup)", ("/api/authentication.py", "licensing/keys.py")),
     ("throttle", ("core/api/throttles.py", "rest_framework/throttling.py")),
     ("update logic (catalogue, offer, signing)", ("releases/", "devices/platforms")),
-    ("contact noting", ("devices/contacts.py",)),
+    ("contact noting", ("devices/services/contacts.py",)),
     ("DRF request/response cycle", ("rest_framework/",)),
     ("view and node base", ("core/api/", "core/nodes", "/api/views.py")),
     (

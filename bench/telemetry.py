@@ -139,7 +139,7 @@ def insert_rate(batch: int, seconds: float = 2.0) -> float:
     from django.utils import timezone
 
     from devices.models import Device
-    from telemetry.ingest import reports_insert
+    from telemetry.services.ingest import reports_insert
     from telemetry.validation import Report
 
     device = Device.objects.first()

@@ -155,7 +155,7 @@ def seed(devices, releases, sample, auth):
     from licensing.keys import secret_hash, token_generate
     from licensing.models import Policy, Product, Tenant
     from licensing.services import license_issue
-    from releases.services import artifact_create, release_create, release_publish
+    from releases.services.releases import artifact_create, release_create, release_publish
 
     tenant = Tenant.objects.create(name="Bench", slug="bench")
     product = Product.objects.create(name="Bench App", slug="bench-app")

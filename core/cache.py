@@ -3,8 +3,27 @@
 import threading
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
+
+
+def _kept_client(cache_client: RedisCacheClient, write: bool):
+    """The `redis.Redis` around the pool `cache_client` uses, built once per pool and kept
+    on it (a client is thread-safe). Django's RedisCacheClient builds a new one for every
+    operation, and building one (its table of response callbacks) cost more than the round
+    trip on the hot path (bench/README.md)."""
+    pool = cache_client._get_connection_pool(write)
+    client = getattr(pool, "relais_client", None)
+    if client is None:
+        client = pool.relais_client = cache_client._client(connection_pool=pool)
+    return client
+
+
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's client of a Redis cache, with one `redis.Redis` per pool (_kept_client)."""
+
+    def get_client(self, key=None, *, write=False):
+        return _kept_client(self, write)
 
 
 class ProcessRedisCache(RedisCache):
@@ -14,9 +33,15 @@ class ProcessRedisCache(RedisCache):
     ASGI request (Django's handler, or WSGI in a2wsgi's threads, each request in a context
     of its own) built a new backend, a new pool and a new Redis connection, whose handshake
     was 44 % of a node route's time (bench/README.md). redis-py's pool is thread-safe and
-    starts afresh in a forked child."""
+    starts afresh in a forked child. Each operation reuses one `redis.Redis` per pool
+    (KeptClientRedisCacheClient)."""
 
     _clients: dict = {}
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient
+
     _clients_lock = threading.Lock()
 
     @cached_property

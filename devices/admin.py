@@ -5,8 +5,8 @@ from core.admin_actions import apply_each
 from core.admin_secrets import redirect_to_secrets
 from core.tenancy import TenantScopedAdmin
 
-from . import services
 from .models import Device
+from .services import devices as services
 
 
 @admin.register(Device)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from .services import device_contacts_flush, device_seats_free_silent, device_touch
+from .services.devices import device_contacts_flush, device_seats_free_silent, device_touch
 
 
 @shared_task

@@ -5,9 +5,9 @@ from core.admin_actions import ServiceAdmin, apply_each
 from core.exceptions import ApiError
 from core.tenancy import TenantScopedAdmin, pin_tenant
 
-from . import services
 from .models import Artifact, Release, UpdateSession
 from .rollout_admin import RolloutAdmin, force_update_view  # noqa: F401 (registers it)
+from .services import releases as services
 
 
 class ArtifactInline(admin.TabularInline):

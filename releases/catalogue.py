@@ -230,5 +230,10 @@ def _bump(product_id) -> None:
     _memo.pop(product_id, None)  # this process sees its own change at once
 
 
+def catalogue_forget() -> None:
+    """Forget this process's memo (the next check reads the shared cache, or builds)."""
+    _memo.clear()
+
+
 def catalogue_invalidate(product_id) -> None:
     transaction.on_commit(lambda: _bump(product_id))

@@ -181,7 +181,7 @@ class UpdateSession(models.Model):
 class Rollout(models.Model):
     """Who is offered a release, stage by stage: a device is in when its bucket
     (sha256 of "<release id>:<device id>", modulo 10,000) is below `percent` × 100. See
-    releases/cohorts.py for the rule and releases/rollouts.py for the state changes."""
+    releases/cohorts.py for the rule and releases/services/rollouts.py for the state changes."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")

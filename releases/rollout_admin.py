@@ -1,6 +1,6 @@
 """The backoffice's rollout controls: the rollout list with its actions, and the release
 page's "Force the update" form (all devices, a tenant's fleet or selected devices,
-immediate or progressive). Everything goes through releases.rollouts' services."""
+immediate or progressive). Everything goes through releases.services.rollouts."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,8 +16,8 @@ from core.tenancy import TenantScopedAdmin, scope_for_user, user_tenant_id
 from devices.models import Device
 from licensing.models import Tenant
 
-from . import rollouts
 from .models import Release, Rollout
+from .services import rollouts
 
 
 @admin.register(Rollout)

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from .rollouts import rollout_tick, rollouts_due
+from releases.services.rollouts import rollout_tick, rollouts_due
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from core.exceptions import ApiError
 from devices.models import Device
 from releases.links import artifact_url
 from releases.models import Artifact, Release, UpdateSession
-from releases.updates import release_hidden_from, session_id, session_report
+from releases.services.check import release_hidden_from
+from releases.services.sessions import session_id, session_report
 
 from . import events
 from .command_types import command_data_clean, json_size

@@ -2,7 +2,7 @@
 mandatory}` to each targeted device's room. Rooms are per device row, so a hardware id
 shared by two fleets reaches only the device the release is for.
 
-Forcing is the rollouts' (releases.rollouts.rollout_start with `forced`, which records
+Forcing is the rollouts' (releases.services.rollouts.rollout_start with `forced`, which records
 `update.forced`); when such a rollout starts at 100 %, a task calls `push_forced_rollout`
 here (named in RELAIS_FORCED_UPDATE_PUSH_TASK: releases does not import sync)."""
 

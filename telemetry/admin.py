@@ -7,8 +7,9 @@ from core.tenancy import TenantScopedAdmin
 from devices.admin import DeviceAdmin
 from devices.models import Device
 
-from . import selectors, services
+from . import selectors
 from .models import Alert, AlertRule, TelemetryReport
+from .services import staff as services
 
 
 class OpenFilter(admin.SimpleListFilter):

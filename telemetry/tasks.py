@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from .alerts import devices_offline_sweep
-from .expiry import licenses_expiry_warn
-from .maintenance import latest_metrics_flush, telemetry_prune, telemetry_rollup
+from .services.alerts import devices_offline_sweep
+from .services.expiry import licenses_expiry_warn
+from .services.maintenance import latest_metrics_flush, telemetry_prune, telemetry_rollup
 
 
 @shared_task

@@ -55,9 +55,6 @@ MIDDLEWARE = [
     "core.middleware.QueryControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The node hot path's plain case, answered before sessions, locale, CSRF... (off with
-    # RELAIS_NODE_LEAN=false: every request then takes the full stack).
-    "core.api.lean.LeanNodeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -295,15 +292,10 @@ RELAIS_MAX_HEADER_FIELDS = env.int("RELAIS_MAX_HEADER_FIELDS", default=100)
 RELAIS_TENANT_MODEL = "licensing.Tenant"
 # The admin's landing page (core.admin_site): a function (request) -> HTML.
 RELAIS_DASHBOARD = "releases.dashboard.views.dashboard_html"
-# How nodes authenticate on the node API (core.api.views.NodeView), in order.
-RELAIS_NODE_AUTHENTICATION = [
-    "devices.api.authentication.DeviceTokenAuthentication",
-    "devices.api.authentication.LicenseKeyAuthentication",
-    "devices.api.authentication.SiteKeyAuthentication",
-]
-# The lean path of the node hot routes (core.api.lean) and how it finds a node: one query.
-RELAIS_NODE_LEAN = env.bool("RELAIS_NODE_LEAN", default=True)
-RELAIS_NODE_LEAN_AUTHENTICATION = "devices.api.authentication.lean_node_principal"
+# Node credentials kept per process (core.credentials): at most this many, each at most
+# this long; any change to a device, license or tenant drops them all at the next request.
+RELAIS_CREDENTIALS_KEPT_MAX = env.int("RELAIS_CREDENTIALS_KEPT_MAX", default=100_000)
+RELAIS_CREDENTIALS_KEPT_SECONDS = env.float("RELAIS_CREDENTIALS_KEPT_SECONDS", default=300.0)
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),
@@ -495,7 +487,7 @@ RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=
 # Where a NEOPRO heartbeat goes (a function `(device, payload)`): named here, not imported,
 # because telemetry and sync sit side by side.
 RELAIS_HEARTBEAT_INGEST = env.str(
-    "RELAIS_HEARTBEAT_INGEST", default="telemetry.ingest.heartbeat_ingest"
+    "RELAIS_HEARTBEAT_INGEST", default="telemetry.services.ingest.heartbeat_ingest"
 )
 # What an HTTP heartbeat answer lists as `commands` (telemetry does not import sync).
 RELAIS_HEARTBEAT_PENDING_COMMANDS = "sync.commands.commands_pending"

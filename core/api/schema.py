@@ -28,21 +28,25 @@ ApiTokenScheme = _bearer(
     "apiToken",
     "Management API token `rlt_…` (`manage.py create_api_token`).",
 )
-DeviceTokenScheme = _bearer(
-    "devices.api.authentication.DeviceTokenAuthentication",
-    "deviceToken",
-    "Device token `dvt_…` returned once by register-device.",
-)
-LicenseKeyScheme = _bearer(
-    "devices.api.authentication.LicenseKeyAuthentication",
-    "licenseKey",
-    "License key, with `hardwareId` in the query or body.",
-)
-SiteKeyScheme = _bearer(
-    "devices.api.authentication.SiteKeyAuthentication",
-    "siteApiKey",
-    "A NEOPRO site's `SITE_API_KEY` (64 hex), from register-site or resync.",
-)
+
+
+class NodeScheme(OpenApiAuthenticationExtension):
+    """The node routes' one authenticator accepts any of three bearer credentials: three
+    alternative schemes in the schema."""
+
+    target_class = "core.api.authentication.NodeAuthentication"
+    name = ["deviceToken", "licenseKey", "siteApiKey"]
+    descriptions = [
+        "Device token `dvt_…` returned once by register-device.",
+        "License key, with `hardwareId` in the query or body.",
+        "A NEOPRO site's `SITE_API_KEY` (64 hex), from register-site or resync.",
+    ]
+
+    def get_security_definition(self, auto_schema):
+        return [{"type": "http", "scheme": "bearer", "description": d} for d in self.descriptions]
+
+    def get_security_requirement(self, auto_schema):
+        return [{name: []} for name in self.name]
 
 
 # --- Error responses -----------------------------------------------------------------------

@@ -50,8 +50,6 @@ class MovingWindowThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        if getattr(getattr(request, "_request", request), "relais_counted", None) == self.key:
-            return True  # counted by the lean path (node_throttle_count), which stepped aside
         rate = rate_parse(self.rate)
         if rate_hit(rate, self.key):
             return True
@@ -80,21 +78,6 @@ class ScopedThrottle(ScopedRateThrottle, MovingWindowThrottle):
             ident = named(request) if named else None
             ident = ident or f"license:{user.license.pk}:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-def node_throttle_count(request, ident: str) -> bool:
-    """The lean path's count of one node request in the bucket ScopedThrottle uses for the
-    `node` scope and `ident` ("device:<id>"): True when it passes. On Redis, one round trip.
-    A counted request is marked, so that the full stack does not count it again if the lean
-    path steps aside; a refused one is not counted, and the full stack answers the 429."""
-    rate = settings.RELAIS_THROTTLE_RATES.get("node")
-    if rate is None:
-        return True
-    key = ScopedThrottle.cache_format % {"scope": "node", "ident": ident}
-    if not rate_hit(rate_parse(rate), key):
-        return False
-    request.relais_counted = key
-    return True
 
 
 class AddressThrottle(ScopedThrottle):
@@ -213,18 +196,6 @@ def auth_failures_guard(request, credential: str | None = None) -> None:
         wait=max(1, math.ceil(blocked_until - now)),
         detail=_("Too many failed authentications from this address."),
     )
-
-
-def auth_failures_suspect(request, credential: str | None = None) -> bool:
-    """Whether the guard may refuse this request (no cache read): this process saw the
-    caller's address fail lately and `credential` did not authenticate here lately. The
-    lean path then leaves the request to the full stack."""
-    if not settings.RELAIS_THROTTLE_AUTH_FAILURES or not _suspects:
-        return False
-    now = time.time()
-    if not _suspect(client_ip(request), now):
-        return False
-    return credential is None or not _known_here(credential_digest(credential), now)
 
 
 def auth_failure_record(request, credential: str | None = None) -> None:

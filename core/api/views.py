@@ -3,13 +3,13 @@ and the seeds' dialects (switchable, with the seed's error shape)."""
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation.trans_real import parse_accept_lang_header
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.views import APIView
 
 from ..tasks import left_to_sweeps
+from .authentication import NodeAuthentication
 from .throttles import ScopedThrottle
 
 
@@ -33,23 +33,20 @@ class PublicNodeView(BrokerFreeMixin, APIView):
 
 
 class IsNode(BasePermission):
-    """A node authenticated by one of RELAIS_NODE_AUTHENTICATION (its principal says so)."""
+    """A node authenticated by NodeAuthentication (its principal says so)."""
 
     def has_permission(self, request, view):
         return getattr(request.user, "is_node", False)
 
 
 class NodeView(BrokerFreeMixin, APIView):
-    """Base of the authenticated node API. The authentication classes are named in
-    RELAIS_NODE_AUTHENTICATION (they live with the devices they find), so core imports
-    no domain."""
+    """Base of the authenticated node API: one authenticator (the function the devices app
+    registers), one throttle per device."""
 
+    authentication_classes = [NodeAuthentication]
     permission_classes = [IsNode]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "node"
-
-    def get_authenticators(self):
-        return [import_string(path)() for path in settings.RELAIS_NODE_AUTHENTICATION]
 
 
 class StatusCodeErrorsMixin:

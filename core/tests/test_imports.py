@@ -60,6 +60,8 @@ def test_imports_run_one_way(app):
 def test_the_check_catches_an_upward_import(tmp_path, monkeypatch):
     fake = tmp_path / "licensing"
     fake.mkdir()
-    (fake / "leak.py").write_text("def f():\n    from releases.updates import update_check\n")
+    (fake / "leak.py").write_text(
+        "def f():\n    from releases.services.check import update_check\n"
+    )
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
-    assert _violations("licensing") == ["licensing/leak.py:2 imports releases.updates"]
+    assert _violations("licensing") == ["licensing/leak.py:2 imports releases.services.check"]

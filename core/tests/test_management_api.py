@@ -58,7 +58,7 @@ def _published():
 
 
 def _rollout():
-    from releases.rollouts import rollout_start
+    from releases.services.rollouts import rollout_start
 
     stages = [{"percent": 10, "holdMinutes": 60}, {"percent": 100, "holdMinutes": 60}]
     return rollout_start(release=_published(), stages=stages)

@@ -5,9 +5,9 @@ from rest_framework.response import Response
 
 from core.api.viewsets import ManagementViewSet, ServiceUpdateMixin, service_action
 
-from .. import services
 from ..filters import DeviceFilter
 from ..models import Device
+from ..services import devices as services
 from .serializers import DeviceSerializer, DeviceUpdateInput
 
 

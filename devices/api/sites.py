@@ -10,7 +10,7 @@ from core.api.serializers import StrictSerializer
 from core.api.throttles import AccountThrottle, AddressThrottle
 from core.api.views import PublicNodeView
 
-from ..sites import site_config, site_register, site_resync
+from ..services.sites import site_config, site_register, site_resync
 
 
 class StaffCredentials(StrictSerializer):

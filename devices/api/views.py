@@ -3,14 +3,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.authentication import bearer_token
-from core.api.lean import LeanNodeView, lean_json
 from core.api.throttles import auth_failure_record, auth_failures_guard, auth_success_record
-from core.api.views import PublicNodeView
+from core.api.views import NodeView, PublicNodeView
 from core.exceptions import ApiError
 from licensing.codes import Code, license_refusal
 from licensing.keys import license_key_normalize
 
-from ..services import device_register
+from ..services.devices import device_register
 from .serializers import PingOutput, RegisterInput, RegisterOutput
 
 
@@ -70,16 +69,12 @@ def ping_body(principal) -> dict:
     return {"ok": True, "deviceId": device.pk if device else None, "serverTime": timezone.now()}
 
 
-class PingView(LeanNodeView):
+class PingView(NodeView):
     """`GET /api/v1/ping`: the nodes' connection test, and the floor hot paths are measured
     against (authentication and nothing else)."""
 
     license_only_ok = True
-    lean_methods = ("GET",)
 
     @extend_schema(responses=PingOutput)
     def get(self, request):
         return Response(ping_body(request.user))
-
-    def lean_get(self, request, principal):
-        return lean_json(ping_body(principal))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 
-from devices.sites import site_register
+from devices.services.sites import site_register
 from licensing.tests.factories import LicenseFactory, PolicyFactory, ProductFactory, UserFactory
 
 PASSWORD = "pw-for-tests-1"  # noqa: S105 - UserFactory's

@@ -114,7 +114,7 @@ def test_a_suspended_license_locks_its_devices_out(api_client):
 
 
 def test_a_deactivated_device_token_stops_working(api_client):
-    from devices.services import device_deactivate
+    from devices.services.devices import device_deactivate
 
     device = DeviceFactory()
     device_deactivate(device=device)

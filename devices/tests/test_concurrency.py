@@ -6,7 +6,7 @@ from django.db import connection
 
 from core.exceptions import ApiError
 from devices.models import Device
-from devices.services import device_register
+from devices.services.devices import device_register
 from licensing.tests.factories import LicenseFactory
 from licensing.tests.test_concurrency import _run_concurrently
 

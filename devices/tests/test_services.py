@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import ApiError
-from devices import services
 from devices.models import Device
+from devices.services import devices as services
 from devices.tasks import device_seats_free_silent_task
 from devices.tests.factories import DeviceFactory
 from licensing.keys import secret_hash
@@ -161,8 +161,8 @@ def test_the_sweep_spares_a_device_that_came_back_meanwhile(license):
 def test_contacts_flush_in_one_update_and_never_move_last_seen_backwards(
     license, django_assert_max_num_queries
 ):
-    from devices.contacts import contact_note
-    from devices.services import device_contacts_flush
+    from devices.services.contacts import contact_note
+    from devices.services.devices import device_contacts_flush
 
     old, recent = DeviceFactory.create_batch(2, license=license)
     an_hour = timedelta(hours=1)
@@ -181,8 +181,8 @@ def test_contacts_are_buffered_and_pushed_by_a_thread(license, settings):
     buffer to the cache (one HSET on Redis)."""
     import time
 
-    from devices import contacts
-    from devices.services import device_contacts_flush
+    from devices.services import contacts
+    from devices.services.devices import device_contacts_flush
 
     settings.RELAIS_CONTACTS_PUSH_SECONDS = 0.05
     device = DeviceFactory(license=license, last_seen_at=timezone.now() - timedelta(days=1))

@@ -11,10 +11,11 @@ from core.api.views import DialectView, StatusCodeErrorsMixin
 from core.exceptions import ApiError
 from licensing.models import Product
 from licensing.selectors import tenant_node_license
+from releases.services.check import Audience, latest_offer
+from releases.services.downloads import artifact_for_download
 
 from ..manifests import offer_signed_fields
 from ..models import Artifact
-from ..updates import Audience, artifact_for_download, latest_offer
 from .downloads import artifact_response
 from .serializers import (
     CyberSenseiCheckInput,

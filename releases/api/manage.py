@@ -13,9 +13,10 @@ from core.api.viewsets import (
     service_action,
 )
 
-from .. import rollouts, services
 from ..filters import ArtifactFilter, ReleaseFilter, RolloutFilter, UpdateSessionFilter
 from ..models import Artifact, Release, Rollout, UpdateSession
+from ..services import releases as services
+from ..services import rollouts
 from .serializers import (
     ArtifactSerializer,
     ArtifactUploadInput,

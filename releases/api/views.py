@@ -7,11 +7,12 @@ from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.lean import LeanNodeView, lean_json
 from core.api.views import NodeView
+from releases.services.check import update_check
+from releases.services.downloads import artifact_for_download
+from releases.services.sessions import session_id, session_report
 
 from ..manifests import offer_signed_fields
-from ..updates import artifact_for_download, session_id, session_report, update_check
 from .downloads import artifact_response
 from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput, check_params
 
@@ -62,20 +63,15 @@ def check_body(request, device) -> dict:
     return offer_body(request, offer, device.pk)
 
 
-class UpdateCheckView(LeanNodeView):
+class UpdateCheckView(NodeView):
     """`GET /api/v1/updates/check?hardwareId&version&osVersion[&platform&channel]`.
 
-    Budget: the authentication query and, on a cold cache, the catalogue query. No write.
-    The plain case takes the lean path (core.api.lean)."""
-
-    lean_methods = ("GET",)
+    Budget: no query when warm (credentials kept per process, the catalogue memoised); cold,
+    the authentication query and the catalogue query. No write."""
 
     @extend_schema(parameters=[CheckInput], responses=CheckOutput)
     def get(self, request):
         return Response(check_body(request, request.user.device))
-
-    def lean_get(self, request, principal):
-        return lean_json(check_body(request, principal.device))
 
 
 class UpdateStatusView(NodeView):

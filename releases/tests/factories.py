@@ -1,4 +1,8 @@
 import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import factory
 from django.core.files.base import ContentFile
@@ -7,8 +11,10 @@ from django.utils import timezone
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
 from releases.models import Artifact, Release, Rollout, UpdateDay, UpdateSession
-from releases.services import artifact_create, release_publish
-from releases.updates import session_id
+from releases.services.releases import artifact_create, release_publish
+from releases.services.sessions import session_id
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ReleaseFactory(factory.django.DjangoModelFactory):
@@ -41,14 +47,24 @@ def forget_caches() -> None:
     non-transactional test cannot get from on_commit."""
     from django.core.cache import cache
 
+    from core import credentials
     from core.api import throttles
-    from devices import contacts
+    from devices.services import contacts
     from releases import catalogue
 
     cache.clear()
-    catalogue._memo.clear()
+    catalogue.catalogue_forget()
     throttles.throttles_forget()
-    contacts._noted.clear()
+    credentials.credentials_forget()
+    contacts.contacts_forget()
+
+
+def in_another_process(code: str) -> None:
+    """Run `code` in a second Python process of this installation (same settings, same
+    database URL and shared cache), as another web or worker process would."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    script = f"import django\ndjango.setup()\n{code}"
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60, cwd=ROOT)
 
 
 def content_sha256(content: bytes) -> str:
@@ -76,7 +92,7 @@ def _session_of(tenant):
 
 
 def _rollout_of(tenant):
-    from releases.rollouts import rollout_start
+    from releases.services.rollouts import rollout_start
 
     return rollout_start(release=_release_of(tenant), stages=[{"percent": 10}])
 

@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory, TenantFactory, UserFactory
-from releases import rollouts
 from releases.dashboard.selectors import dashboard_data
 from releases.models import UpdateDay, UpdateSession
-from releases.outcomes import outcome_count
+from releases.services import rollouts
+from releases.services.outcomes import outcome_count
+from releases.services.sessions import session_id
 from releases.tests.factories import published_release
-from releases.updates import session_id
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from devices.tests.factories import DeviceFactory
 from licensing.models import Product
 from licensing.tests.factories import ProductFactory, TenantFactory
-from releases.services import release_yank
+from releases.services.releases import release_yank
 from releases.tests.factories import published_release
 
 pytestmark = pytest.mark.django_db

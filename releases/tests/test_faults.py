@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
-from devices.services import device_contacts_flush
+from devices.services.devices import device_contacts_flush
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
 from releases.tests.factories import published_release

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from releases import updates
 from releases.catalogue import Catalogue, CatalogueArtifact, CatalogueRelease
-from releases.updates import Audience, latest_offer, pick_artifact
+from releases.services import check
+from releases.services.check import Audience, latest_offer, pick_artifact
 from releases.versions import parse_version
 
 PLATFORMS = ["any", "windows-x86_64", "linux-x86_64", "linux-aarch64"]
@@ -20,7 +20,7 @@ def _walk(catalogue, audience, current):
     for release in catalogue:
         if current is not None and release.semver <= current:
             break
-        if not updates._eligible(release, audience):
+        if not check.release_eligible(release, audience):
             continue
         artifact = pick_artifact(release, audience.platform, audience.guessed)
         if best is None:
@@ -59,7 +59,7 @@ def _catalogue(rng):
 def test_the_lookup_offers_what_the_walk_offers(monkeypatch, seed):
     rng = random.Random(seed)
     catalogue = _catalogue(rng)
-    monkeypatch.setattr(updates, "catalogue_for_product", lambda product_id: catalogue)
+    monkeypatch.setattr(check, "catalogue_for_product", lambda product_id: catalogue)
     for _ in range(200):
         platform = rng.choice(["", *PLATFORMS[1:]])
         audience = Audience(

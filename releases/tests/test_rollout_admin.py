@@ -150,7 +150,7 @@ def test_rollout_actions(staff_client, release):
 def test_tenant_staff_never_see_another_tenants_id(client, release):
     from rest_framework.test import APIClient
 
-    from releases.rollouts import rollout_start
+    from releases.services.rollouts import rollout_start
 
     ours, theirs = TenantFactory(), TenantFactory()
     rollout = rollout_start(release=release, target_tenants=[ours, theirs])

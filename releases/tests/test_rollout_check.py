@@ -5,10 +5,10 @@ import pytest
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
-from releases import rollouts
 from releases.cohorts import in_cohort
+from releases.services import rollouts
+from releases.services.sessions import session_id
 from releases.tests.factories import forget_caches, published_release
-from releases.updates import session_id
 
 pytestmark = pytest.mark.django_db
 CHECK = "/api/v1/updates/check"

@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
-from releases import rollouts
 from releases.cohorts import in_cohort
 from releases.models import Rollout
+from releases.services import rollouts
 from releases.tests.factories import published_release
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from devices.models import Device
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from licensing.tests.test_concurrency import _run_concurrently
-from releases import rollouts
 from releases.models import Rollout, UpdateSession
+from releases.services import rollouts
+from releases.services.sessions import session_id
 from releases.tasks import rollouts_tick_task
 from releases.tests.factories import published_release
-from releases.updates import session_id
 from sync.models import Event
 
 STAGES = [{"percent": 10, "holdMinutes": 60}, {"percent": 50, "holdMinutes": 60}]

@@ -8,10 +8,10 @@ from django.utils import timezone
 from core.exceptions import ApiError
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory, TenantFactory
-from releases import rollouts
 from releases.models import Release, Rollout, UpdateSession
+from releases.services import rollouts
+from releases.services.sessions import session_id
 from releases.tests.factories import ReleaseFactory, published_release
-from releases.updates import session_id
 from sync.event_types import EVENT_TYPES
 from sync.models import Event
 
@@ -65,7 +65,7 @@ def test_a_draft_or_yanked_release_cannot_be_rolled_out(release):
     with pytest.raises(ApiError) as refused:
         rollouts.rollout_start(release=draft)
     assert refused.value.code == "RELEASE_NOT_PUBLISHED"
-    from releases.services import release_yank
+    from releases.services.releases import release_yank
 
     release_yank(release=release)
     with pytest.raises(ApiError) as refused:
@@ -204,7 +204,7 @@ def test_selected_devices_of_another_tenant_are_refused(release):
 
 
 def test_a_yanked_releases_rollout_halts_at_the_next_tick(release):
-    from releases.services import release_yank
+    from releases.services.releases import release_yank
 
     rollout = rollouts.rollout_start(release=release, stages=STAGES)
     release_yank(release=release)

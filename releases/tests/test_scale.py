@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from devices.models import Device
-from devices.services import device_seats_free_silent
+from devices.services.devices import device_seats_free_silent
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from releases.tests.factories import published_release

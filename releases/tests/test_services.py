@@ -6,8 +6,8 @@ from django.core.files.storage import default_storage
 
 from core.exceptions import ApiError
 from licensing.tests.factories import ProductFactory
-from releases import services
 from releases.models import Artifact, Release
+from releases.services import releases as services
 from releases.tests.factories import ReleaseFactory, published_release
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_a_failed_row_removes_its_stored_file(monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(default_storage, "save", spy)
-    monkeypatch.setattr("releases.services.events.publish", explode)
+    monkeypatch.setattr("releases.services.releases.events.publish", explode)
     with pytest.raises(RuntimeError):
         services.artifact_create(release=release, file=ContentFile(b"abc"), filename="a")
     assert saved and not default_storage.exists(saved[0])

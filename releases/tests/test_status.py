@@ -6,8 +6,8 @@ from devices.models import Device
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
 from releases.models import UpdateSession
+from releases.services.sessions import transition_allowed
 from releases.tests.factories import published_release
-from releases.updates import transition_allowed
 from sync.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_a_session_for_a_release_the_device_may_not_have_is_unknown(
     setup, django_capture_on_commit_callbacks
 ):
     from licensing.tests.factories import TenantFactory
-    from releases.updates import session_id
+    from releases.services.sessions import session_id
 
     client, device, _ = setup
     with django_capture_on_commit_callbacks(execute=True):  # in the catalogue, as in life

@@ -11,7 +11,6 @@ import re
 import uuid
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -27,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core.api.authentication import NodeAuthentication
 from core.api.parsers import SafeJSONParser
 from core.api.permissions import ModelPermissions
 from core.api.throttles import ScopedThrottle
@@ -131,7 +131,7 @@ class _DocumentBase(APIView):
     def get_authenticators(self):
         # Users first (API token, then session), then the nodes' credentials.
         users = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
-        nodes = [import_string(path)() for path in settings.RELAIS_NODE_AUTHENTICATION]
+        nodes = [NodeAuthentication()]
         sessions = [a for a in users if isinstance(a, SessionAuthentication)]
         return [*(a for a in users if a not in sessions), *nodes, *sessions]
 

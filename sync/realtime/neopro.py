@@ -11,8 +11,8 @@ from django.utils.module_loading import import_string
 
 from core.exceptions import ApiError
 from devices.models import Device
-from devices.services import device_touch
-from devices.sites import SiteAuthError, site_authenticate
+from devices.services.devices import device_touch
+from devices.services.sites import SiteAuthError, site_authenticate
 
 from ..commands import command_complete, commands_claim
 from .db import db

@@ -181,7 +181,7 @@ def test_cancel_and_expiry(site):
 
 
 def test_commands_for_a_deactivated_device_are_refused(site):
-    from devices.services import device_deactivate
+    from devices.services.devices import device_deactivate
 
     fleet, device, key = site
     device_deactivate(device=device)

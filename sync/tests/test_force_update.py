@@ -4,7 +4,7 @@ import pytest
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, TenantFactory
-from releases.rollouts import rollout_start
+from releases.services.rollouts import rollout_start
 from releases.tests.factories import published_release
 from sync import force_update
 

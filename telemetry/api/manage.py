@@ -10,9 +10,9 @@ from core.api.viewsets import (
     service_action,
 )
 
-from .. import services
 from ..filters import AlertFilter, AlertRuleFilter, TelemetryReportFilter
 from ..models import Alert, AlertRule, TelemetryReport
+from ..services import staff as services
 
 
 class AlertSerializer(serializers.ModelSerializer):

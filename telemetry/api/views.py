@@ -6,12 +6,11 @@ from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.lean import LeanNodeView, lean_json, lean_json_body, lean_writing
 from core.api.parsers import SafeJSONParser
-from core.api.views import DialectView, StatusCodeErrorsMixin
+from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
 from licensing.selectors import tenant_node_license
 
-from ..ingest import heartbeat_checked, reports_record
+from ..services.ingest import heartbeat_checked, reports_record
 from ..validation import canonical_reports, cybersensei_report
 from .serializers import (
     CyberSenseiTelemetryInput,
@@ -34,28 +33,21 @@ def telemetry_answer(request, device, data) -> dict:
     """Store `data` (one report or `{reports}`) from `device`; the answer's body."""
     now = timezone.now()
     reports = canonical_reports(data, now=now)
-    lean_writing(request)
     count = reports_record(
         tenant_id=device.tenant_id, device=device, reports=reports, received_at=now
     )
     return {"accepted": count, "serverTime": now, "heartbeatInterval": heartbeat_interval_ms()}
 
 
-class TelemetryView(LeanNodeView):
+class TelemetryView(NodeView):
     """`POST /api/v1/telemetry`: one report, or `{reports: [...]}` (at most 500, stored all
-    or none). Budget: authentication and one INSERT. The plain case takes the lean path
-    (core.api.lean)."""
+    or none). Budget: one INSERT (authentication is kept per process)."""
 
     parser_classes = [SafeJSONParser]
-    lean_methods = ("POST",)
 
     @extend_schema(request=TelemetryInput, responses={201: TelemetryOutput})
     def post(self, request):
         return Response(telemetry_answer(request, request.user.device, request.data), status=201)
-
-    def lean_post(self, request, principal):
-        data = lean_json_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return lean_json(telemetry_answer(request, principal.device, data), status=201)
 
 
 def heartbeat_answer(request, device, data) -> dict:
@@ -64,7 +56,6 @@ def heartbeat_answer(request, device, data) -> dict:
     sync; no query when nothing was queued)."""
     now = timezone.now()
     site_id, report = heartbeat_checked(device=device, payload=data, now=now)
-    lean_writing(request)
     reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
     pending = import_string(settings.RELAIS_HEARTBEAT_PENDING_COMMANDS)
     return {
@@ -76,22 +67,17 @@ def heartbeat_answer(request, device, data) -> dict:
     }
 
 
-class HeartbeatView(LeanNodeView):
+class HeartbeatView(NodeView):
     """`POST /api/v1/devices/heartbeat`, the NEOPRO agent's heartbeat `{siteId, timestamp,
     metrics{cpu, memory, temperature, disk, uptime}}` (a NEOPRO site is a device: `siteId`
     is its id). The answer names the interval the server wants, in milliseconds like the
-    agent's HEARTBEAT_INTERVAL. The plain case takes the lean path (core.api.lean)."""
+    agent's HEARTBEAT_INTERVAL."""
 
     parser_classes = [SafeJSONParser]
-    lean_methods = ("POST",)
 
     @extend_schema(request=HeartbeatInput, responses=HeartbeatOutput)
     def post(self, request):
         return Response(heartbeat_answer(request, request.user.device, request.data))
-
-    def lean_post(self, request, principal):
-        data = lean_json_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return lean_json(heartbeat_answer(request, principal.device, data))
 
 
 class CyberSenseiTelemetryView(StatusCodeErrorsMixin, DialectView):

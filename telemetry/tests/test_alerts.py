@@ -6,16 +6,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from devices.services import device_deactivate
+from devices.services.devices import device_deactivate
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from sync.models import Event
-from telemetry import services
-from telemetry.alerts import alerts_apply, devices_offline_sweep
-from telemetry.expiry import licenses_expiry_warn
-from telemetry.maintenance import latest_metrics_flush
 from telemetry.models import Alert, AlertRule
 from telemetry.rules import DEFAULTS, rules_for
+from telemetry.services import staff as services
+from telemetry.services.alerts import alerts_apply, devices_offline_sweep
+from telemetry.services.expiry import licenses_expiry_warn
+from telemetry.services.maintenance import latest_metrics_flush
 from telemetry.validation import Report
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def _report(device, **metrics):
     """Ingest as the routes do: alerts checked, latest metrics noted; then the beat flush."""
-    from telemetry.ingest import reports_record
+    from telemetry.services.ingest import reports_record
 
     reports_record(
         tenant_id=device.tenant_id,
@@ -99,7 +99,7 @@ def test_one_open_alert_even_when_two_reports_race():
     device = DeviceFactory()
     alerts_apply(device=device, peaks={"memory": ("warning", 95, 90)}, now=timezone.now())
     # The second request read no open alert before the first committed its own:
-    from telemetry.alerts import alert_open
+    from telemetry.services.alerts import alert_open
 
     assert (
         alert_open(
@@ -267,7 +267,7 @@ def test_a_license_found_late_gets_only_the_nearest_warning_and_renewal_restarts
 
 
 def test_a_spike_between_two_flushes_opens_at_its_worst_then_resolves():
-    from telemetry.ingest import reports_record
+    from telemetry.services.ingest import reports_record
 
     device = DeviceFactory()
     for value in (77, 83, 60):  # warning, critical, back to normal: no flush in between

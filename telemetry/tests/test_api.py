@@ -332,7 +332,7 @@ def test_a_report_lands_in_the_devices_own_tenant(api_client):
 def test_a_value_over_a_threshold_costs_the_request_no_query(
     api_client, device, django_assert_max_num_queries
 ):
-    from telemetry.maintenance import latest_metrics_flush
+    from telemetry.services.maintenance import latest_metrics_flush
 
     _warm(device)
     with django_assert_max_num_queries(2):

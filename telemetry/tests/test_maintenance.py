@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from devices.models import Device
 from devices.tests.factories import DeviceFactory
-from telemetry.maintenance import latest_metrics_flush, telemetry_prune, telemetry_rollup
 from telemetry.models import LatestMetrics, RollupCursor, TelemetryReport, TelemetryRollup
 from telemetry.selectors import device_chart, fleet_health
+from telemetry.services.maintenance import latest_metrics_flush, telemetry_prune, telemetry_rollup
 from telemetry.tests.factories import report_of
 
 pytestmark = pytest.mark.django_db

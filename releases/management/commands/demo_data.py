@@ -8,7 +8,7 @@ from django.db import transaction
 from licensing.models import License, Policy, Product, Tenant, User
 from licensing.services import license_issue, license_regenerate_key, tenant_staff_group
 from releases.models import Release
-from releases.services import artifact_create, release_create, release_publish
+from releases.services.releases import artifact_create, release_create, release_publish
 
 DEMO_PASSWORD = "relais-demo"  # noqa: S105 - the embedded demo only, refused in production
 

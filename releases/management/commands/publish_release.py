@@ -15,8 +15,8 @@ from django.db import transaction
 from core.exceptions import ApiError
 from licensing.models import Product
 from releases.models import Release
-from releases.rollouts import rollout_start, stages_from_percents
-from releases.services import artifact_create, release_create, release_publish
+from releases.services.releases import artifact_create, release_create, release_publish
+from releases.services.rollouts import rollout_start, stages_from_percents
 
 
 class Command(BaseCommand):

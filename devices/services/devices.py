@@ -9,6 +9,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.credentials import credentials_changed
 from core.exceptions import ApiError
 from core.locks import advisory_xact_lock
 from core.services import model_update
@@ -18,9 +19,9 @@ from licensing.models import License, Tenant
 from licensing.selectors import license_by_key
 from sync import events
 
+from ..models import Device
+from ..platforms import validate_channel, validate_platform
 from .contacts import contact_note, contacts_done, contacts_take
-from .models import Device
-from .platforms import validate_channel, validate_platform
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def device_register(
         created = device is None
         # A new device, a deactivated one, or one leaving a dead license takes a seat here.
         needs_seat = created or moving or not device.is_active
-        if needs_seat and not _seat_available(license):
+        if needs_seat and not seat_available(license):
             raise license_refusal(Code.TOO_MANY_DEVICES)
         if created:
             device = Device(
@@ -127,7 +128,9 @@ def device_register(
     return Registration(device=device, token=token, created=created)
 
 
-def _seat_available(license: License) -> bool:
+def seat_available(license: License) -> bool:
+    """Whether `license` has a free seat, once the devices silent past their window freed
+    theirs."""
     if license.max_devices is None:
         return True
     device_seats_free_silent(license=license)
@@ -148,6 +151,7 @@ def device_deactivate(
         now = timezone.now()
         if not rows.update(status=Device.Status.DEACTIVATED, deactivated_at=now, token_hash=None):
             return device
+        credentials_changed()  # an UPDATE sends no signal
         device.status, device.deactivated_at, device.token_hash = (
             Device.Status.DEACTIVATED,
             now,
@@ -200,6 +204,7 @@ def device_seats_free_silent(*, license: License | None = None, now=None) -> int
         freed = devices.filter(pk__in=ids).update(
             status=Device.Status.DEACTIVATED, deactivated_at=now, token_hash=None
         )
+        credentials_changed()  # an UPDATE sends no signal
         if freed != len(found):  # without row locks (SQLite), one came back meanwhile
             kept = set(
                 Device.objects.filter(pk__in=ids, deactivated_at=now).values_list("pk", flat=True)

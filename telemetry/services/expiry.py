@@ -11,7 +11,7 @@ from django.utils import timezone
 from licensing.models import License
 from sync import events
 
-from .models import LicenseExpiryNotice
+from ..models import LicenseExpiryNotice
 
 
 def licenses_expiry_warn(*, now=None) -> int:

@@ -11,9 +11,9 @@ from django.utils.dateparse import parse_datetime
 
 from devices.models import Device
 
+from ..buffer import latest
+from ..models import LatestMetrics, RollupCursor, TelemetryReport, TelemetryRollup
 from .alerts import alerts_raise_noted, alerts_resolve_recovered
-from .buffer import latest
-from .models import LatestMetrics, RollupCursor, TelemetryReport, TelemetryRollup
 
 ROLLUP_LAG = timedelta(seconds=60)  # reports committing this late after their time: missed
 ROLLUP_SPAN = timedelta(hours=6)  # at most this much time per run

@@ -15,9 +15,9 @@ from licensing.models import Product, Tenant
 from licensing.services import product_manifest_serial_bump
 from sync import events
 
-from .catalogue import catalogue_invalidate
-from .models import Artifact, Release, artifact_upload_to
-from .versions import version_or_refuse
+from ..catalogue import catalogue_invalidate
+from ..models import Artifact, Release, artifact_upload_to
+from ..versions import version_or_refuse
 
 CHUNK = 1024 * 1024
 

@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
 from devices.models import Device
-from devices.services import device_seen
+from devices.services.devices import device_seen
 
+from ..buffer import latest_note
+from ..models import TelemetryReport
+from ..validation import Report, heartbeat_report
 from .alerts import alerts_check
-from .buffer import latest_note
-from .models import TelemetryReport
-from .validation import Report, heartbeat_report
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from devices.models import Device
 from licensing.models import Tenant
 from sync import events
 
-from .buffer import peaks
-from .models import Alert, LatestMetrics, Severity
-from .rules import Rule, rules_for
+from ..buffer import peaks
+from ..models import Alert, LatestMetrics, Severity
+from ..rules import Rule, rules_for
 
 RANK = {None: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 OFFLINE_BATCH = 5000  # devices turned offline per sweep; the rest the next minute
@@ -40,7 +40,7 @@ def alert_payload(alert: Alert, **extra) -> dict:
     }
 
 
-def _publish(event_type: str, alert: Alert, *, actor=None, **extra) -> None:
+def alert_event(event_type: str, alert: Alert, *, actor=None, **extra) -> None:
     events.publish(
         event_type,
         tenant=Tenant(pk=alert.tenant_id),
@@ -65,7 +65,7 @@ def alert_open(
     try:
         with transaction.atomic():
             alert.save(force_insert=True)
-            _publish("alert.opened", alert, hardwareId=device.hardware_id)
+            alert_event("alert.opened", alert, hardwareId=device.hardware_id)
     except IntegrityError:
         return None  # opened meanwhile by another report or sweep
     return alert
@@ -81,7 +81,7 @@ def alert_close(*, alert: Alert, reason: str, now, value=None, actor=None) -> bo
             return False
         for name, field_value in fields.items():
             setattr(alert, name, field_value)
-        _publish("alert.resolved", alert, actor=actor, resolvedAt=now, resolution=reason)
+        alert_event("alert.resolved", alert, actor=actor, resolvedAt=now, resolution=reason)
     return True
 
 
@@ -163,7 +163,7 @@ def alerts_apply(*, device: Device, peaks: dict, now) -> int:
                 ).update(severity=severity, value=value, threshold=threshold, escalated_at=now)
                 if escalated:
                     alert.severity, alert.value, alert.threshold = severity, value, threshold
-                    _publish("alert.escalated", alert, escalatedAt=now)
+                    alert_event("alert.escalated", alert, escalatedAt=now)
                     changed += 1
     return changed
 

@@ -21,8 +21,8 @@ from core.tasks import queue_after_commit
 from devices.models import Device
 from sync import events
 
-from .catalogue import catalogue_invalidate
-from .models import Release, Rollout, UpdateSession
+from ..catalogue import catalogue_invalidate
+from ..models import Release, Rollout, UpdateSession
 
 R = Rollout.Status
 S = UpdateSession.Status

@@ -9,9 +9,9 @@ from core.exceptions import ApiError
 from core.services import model_update
 from sync import events
 
-from . import rules
-from .alerts import _publish, alert_close
-from .models import Alert, AlertRule
+from .. import rules
+from ..models import Alert, AlertRule
+from .alerts import alert_close, alert_event
 
 RULE_EDITABLE = {"warning", "critical", "margin", "is_enabled"}
 
@@ -30,7 +30,7 @@ def alert_acknowledge(*, alert: Alert, actor=None) -> Alert:
     alert.acknowledged_at = timezone.now()
     alert.acknowledged_by = _label(actor)
     alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    _publish("alert.acknowledged", alert, actor=actor, acknowledgedBy=alert.acknowledged_by)
+    alert_event("alert.acknowledged", alert, actor=actor, acknowledgedBy=alert.acknowledged_by)
     return alert
 
 

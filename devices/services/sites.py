@@ -22,8 +22,8 @@ from licensing.models import License, Product
 from licensing.selectors import license_by_key
 from sync import events
 
-from .models import Device
-from .services import _seat_available
+from ..models import Device
+from .devices import seat_available
 
 SITE_KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 # The seed's site.conf names, in the order its register script writes them.
@@ -132,7 +132,7 @@ def _site_license(user, *, tenant_id, product: Product, license_key: str | None)
     if not valid:
         raise ApiError("NO_LICENSE", _("The tenant holds no valid license for this product."), 400)
     for license in valid:
-        if _seat_available(license):
+        if seat_available(license):
             return license
     raise license_refusal(Code.TOO_MANY_DEVICES)
 
@@ -161,7 +161,7 @@ def site_register(
     with transaction.atomic():
         license = License.objects.select_for_update().get(pk=found.pk)
         advisory_xact_lock("device", license.tenant_id, license.product_id, hardware_id)
-        if not _seat_available(license):
+        if not seat_available(license):
             raise license_refusal(Code.TOO_MANY_DEVICES)
         taken = Device.objects.filter(
             tenant_id=license.tenant_id, product_id=license.product_id, hardware_id=hardware_id

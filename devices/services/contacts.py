@@ -52,6 +52,12 @@ _lock = threading.Lock()
 _pusher_pid = None
 
 
+def contacts_forget() -> None:
+    """Forget which devices this process noted lately (each is noted again at its next
+    contact)."""
+    _noted.clear()
+
+
 def contact_note(device_id) -> None:
     """Note that `device_id` was seen now. Never raises, never waits on the network: the
     contact is buffered, and a daemon thread hands the buffer to the cache every

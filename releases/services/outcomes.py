@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import UpdateDay, UpdateSession
+from ..models import UpdateDay, UpdateSession
 
 S = UpdateSession.Status
 COUNTED = {S.COMPLETED: "completed", S.FAILED: "failed", S.ROLLED_BACK: "failed"}

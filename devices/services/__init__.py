@@ -1,0 +1,6 @@
+"""The services of devices (every write of the domain goes through one of these modules):
+
+- `devices`: registration, deactivation, token rotation, silent seats, contacts flushed;
+- `contacts`: contacts noted on hot paths, gathered in the cache for the flush;
+- `sites`: NEOPRO sites, registered and resynced by staff.
+"""

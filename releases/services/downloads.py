@@ -1,0 +1,48 @@
+"""Who may download an artifact."""
+
+import uuid
+
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApiError
+from licensing.models import License, Product
+
+from ..models import Artifact, Release
+from .check import release_hidden_from
+
+
+def artifact_for_download(*, artifact_id, license: License | None = None) -> Artifact:
+    """The artifact if the caller may have it: a node whose license covers the release, or
+    anyone for an `open` product. Unknown and forbidden look the same (404)."""
+    not_found = ApiError("ARTIFACT_NOT_FOUND", _("No such artifact."), 404)
+    try:
+        artifact_id = uuid.UUID(str(artifact_id))
+    except ValueError as exc:
+        raise not_found from exc
+    artifact = (
+        Artifact.objects.select_related("release", "release__product")
+        .filter(pk=artifact_id, release__status=Release.Status.PUBLISHED)
+        .first()
+    )
+    if artifact is None:
+        raise not_found
+    release = artifact.release
+    if license is None:
+        if release.product.distribution != Product.Distribution.OPEN or release.tenant_id:
+            raise not_found
+        return artifact
+    if release.product_id != license.product_id:
+        raise not_found
+    hidden = release_hidden_from(
+        release_tenant_id=release.tenant_id,
+        published_at=release.published_at,
+        tenant_id=license.tenant_id,
+        updates_until=license.updates_until,
+    )
+    if hidden == "TENANT":
+        raise not_found
+    if hidden == "MAINTENANCE":
+        raise ApiError(
+            "MAINTENANCE_EXPIRED", _("This release is past the license's maintenance."), 403
+        )
+    return artifact
