@@ -1,5 +1,6 @@
 """ASGI, from stock parts: python-socketio's ASGIApp serves /socket.io/ (realtime) and
-hands every other request to Django's WSGI handler, run by a2wsgi in a fixed pool of
+hands every other request to Django's WSGI handler (config.wsgi's: the node hot routes
+with their shorter middleware list), run by a2wsgi in a fixed pool of
 RELAIS_WSGI_THREADS threads.
 
 Served by uvicorn alone in `make run` (one port, no proxy), and as the `realtime` process
@@ -14,11 +15,9 @@ thread keeps its connection (DJANGO_CONN_MAX_AGE) as a gthread worker does."""
 import os
 
 from a2wsgi import WSGIMiddleware
-from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-wsgi_application = get_wsgi_application()
-
+from config.wsgi import application as wsgi_application  # noqa: E402 - sets Django up
 from sync.realtime.server import asgi_app  # noqa: E402 - Django set up first
 
 threads = int(os.environ.get("RELAIS_WSGI_THREADS", "8"))

@@ -66,6 +66,24 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The node hot routes, served with a shorter middleware list (core.handlers): DRF views
+# taking a bearer credential and answering JSON read no session, CSRF token, session user,
+# message, static file or admin lockout.
+RELAIS_NODE_ROUTES = [
+    "/api/v1/updates/check",
+    "/api/v1/ping",
+    "/api/v1/telemetry",
+    "/api/v1/devices/heartbeat",
+]
+RELAIS_NODE_MIDDLEWARE = [
+    "core.middleware.JsonErrorsMiddleware",
+    "core.middleware.RequestSizeLimitsMiddleware",
+    "core.middleware.QueryControlCharactersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -7,8 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import OperationalError
-from django.db.models import QuerySet
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -166,8 +165,11 @@ def test_a_license_kept_expires_when_its_time_comes(api_client, device):
 )
 def test_the_database_down_is_a_json_500(client, device, method, path, body):
     client.raise_request_exception = False
-    down = OperationalError("connection refused")
-    with mock.patch.object(QuerySet, "__iter__", side_effect=down):
+
+    def down(execute, sql, params, many, context):
+        raise OperationalError("connection refused")
+
+    with connection.execute_wrapper(down):
         extra = {"data": body, "content_type": "application/json"} if body else {}
         response = getattr(client, method)(
             path, **extra, HTTP_AUTHORIZATION=f"Bearer {device.token}"
