@@ -13,7 +13,7 @@ from core.tenancy import TenantScopedAdmin, scope_for_user
 from devices.admin import DeviceAdmin
 from releases.models import Release
 
-from . import commands
+from . import services as commands
 from .command_types import SERVICES
 from .models import DeviceCommand
 
@@ -127,7 +127,7 @@ def send_command_action(type_: str):
     form_class = FORMS[type_]
 
     def action(modeladmin, request, queryset):
-        if not request.user.has_perm("sync.add_devicecommand"):
+        if not request.user.has_perm("commands.add_devicecommand"):
             raise PermissionDenied
         form = form_class(request.POST if "apply" in request.POST else None)
         if isinstance(form, UpdateSoftwareForm):
@@ -149,7 +149,7 @@ def send_command_action(type_: str):
             "opts": modeladmin.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/sync/send_command.html", context)
+        return TemplateResponse(request, "admin/commands/send_command.html", context)
 
     action.__name__ = f"send_{type_}"
     action.short_description = _("Send command: %(type)s") % {"type": type_}

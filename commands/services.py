@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.exceptions import ApiError
 from devices.models import Device
 from releases.links import artifact_url
 from releases.models import Artifact, Release, UpdateSession
 from releases.updates import release_hidden_from, session_id, session_report
 
-from . import events
 from .command_types import command_data_clean, json_size
 from .models import DeviceCommand
 
@@ -113,12 +113,10 @@ def command_create(
         command.full_clean()
         command.save(force_insert=True)
         command.tenant = device.tenant
-        _publish("command.queued", command, actor)
-        from .realtime.push import commands_nudge
-
         device_id = str(device.pk)
         transaction.on_commit(lambda: _note_pending(device_id))
-        transaction.on_commit(lambda: commands_nudge(device_id))
+        # realtime subscribes to `command.queued` and pushes it to a connected site.
+        _publish("command.queued", command, actor)
     return command
 
 

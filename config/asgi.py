@@ -1,4 +1,4 @@
-"""ASGI: the Socket.IO server (sync.realtime) under /socket.io/, and everything else to
+"""ASGI: the Socket.IO server (realtime) under /socket.io/, and everything else to
 Django through its WSGI handler, run by a2wsgi in a fixed pool of RELAIS_WSGI_THREADS
 threads, each request's body read first and each file response sent from the event loop
 (core.asgi: BodyFirst, FilesOnLoop), so a slow client holds no thread.
@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 wsgi_application = get_wsgi_application()
 
 from core.asgi import BodyFirst, FilesOnLoop, with_file_wrapper  # noqa: E402 - Django set up
-from sync.realtime.server import asgi_app  # noqa: E402
+from realtime.server import asgi_app  # noqa: E402
 
 threads = int(os.environ.get("RELAIS_WSGI_THREADS", "8"))
 django_application = BodyFirst(

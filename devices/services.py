@@ -9,6 +9,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.exceptions import ApiError
 from core.locks import advisory_xact_lock
 from core.services import model_update
@@ -16,7 +17,6 @@ from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash, token_display_prefix, token_generate
 from licensing.models import License, Tenant
 from licensing.selectors import license_by_key
-from sync import events
 
 from .contacts import contact_note, contacts_done, contacts_take
 from .models import Device

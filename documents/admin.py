@@ -1,4 +1,4 @@
-"""Admin of synced documents and their revisions (seed 004), registered by sync.admin."""
+"""Admin of synced documents and their revisions (seed 004)."""
 
 from django.contrib import admin
 from django.urls import reverse
@@ -43,7 +43,7 @@ class SyncDocumentAdmin(ServiceAdmin):
             '<div><a href="{}">v{}</a> — {} — {} — {}</div>',
             (
                 (
-                    reverse("admin:sync_syncdocumentrevision_change", args=[r.pk]),
+                    reverse("admin:documents_syncdocumentrevision_change", args=[r.pk]),
                     r.version,
                     r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                     r.actor_label,
@@ -98,7 +98,7 @@ class SyncDocumentRevisionAdmin(TenantScopedAdmin):
         return False
 
     def has_restore_permission(self, request):
-        return request.user.has_perm("sync.change_syncdocument")
+        return request.user.has_perm("documents.change_syncdocument")
 
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)

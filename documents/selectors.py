@@ -1,4 +1,4 @@
-"""Reads of the sync domain."""
+"""Reads of synced documents."""
 
 from .models import SyncDocument
 

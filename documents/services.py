@@ -1,8 +1,6 @@
-"""Writes of synced documents (seed 004): every write is merged (sync.documents), locked
+"""Writes of synced documents (seed 004): every write is merged (documents/merge.py), locked
 against concurrent writers, checked against the writer's `If-Match`, kept as a revision and
 published as `document.updated`; a write that changes nothing does nothing.
-
-`sync.services` re-exports these: the webhook services share that module.
 """
 
 from dataclasses import dataclass
@@ -14,9 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.exceptions import ApiError
 
-from . import documents, events
+from . import merge
 from .models import SyncDocument, SyncDocumentRevision, document_name_validator
 
 ANY = "*"  # If-Match: * — the document must exist, whatever its version
@@ -98,7 +97,7 @@ def document_write(
         if not _matches(if_match, document.version if document else 0):
             raise StaleDocument(document)
         if document is None:
-            data = documents.empty(name) if data is _UNSET else data
+            data = merge.empty(name) if data is _UNSET else data
             created = _create(tenant, name, data, actor, preserve_fields, restored_from)
             if created is not None:
                 return created
@@ -120,12 +119,10 @@ def _user(actor):
 
 
 def _create(tenant, name, data, actor, preserve_fields, restored_from) -> DocumentWrite | None:
-    documents.validate(name, data)
-    fields = (
-        preserve_fields if preserve_fields is not None else documents.default_preserve_fields(name)
-    )
-    merged = documents.merge(documents.empty(name), data, fields)
-    documents.check_size(merged)
+    merge.validate(name, data)
+    fields = preserve_fields if preserve_fields is not None else merge.default_preserve_fields(name)
+    merged = merge.merge(merge.empty(name), data, fields)
+    merge.check_size(merged)
     try:
         with transaction.atomic():
             document = SyncDocument.objects.create(
@@ -138,18 +135,18 @@ def _create(tenant, name, data, actor, preserve_fields, restored_from) -> Docume
             )
     except IntegrityError:
         return None
-    _record(document, documents.empty(name), 0, actor, restored_from, fields_changed=False)
+    _record(document, merge.empty(name), 0, actor, restored_from, fields_changed=False)
     return DocumentWrite(document=document, changed=True, created=True)
 
 
 def _update(document, data, actor, preserve_fields, restored_from) -> DocumentWrite:
     if data is _UNSET:
         data = document.data
-    documents.validate(document.name, data, stored=document.data)
+    merge.validate(document.name, data, stored=document.data)
     fields = preserve_fields if preserve_fields is not None else document.preserve_fields
-    merged = documents.merge(document.data, data, fields)
-    documents.check_size(merged)
-    data_changed = documents.canonical(merged) != documents.canonical(document.data)
+    merged = merge.merge(document.data, data, fields)
+    merge.check_size(merged)
+    data_changed = merge.canonical(merged) != merge.canonical(document.data)
     fields_changed = fields != document.preserve_fields
     if not (data_changed or fields_changed):
         return DocumentWrite(document=document, changed=False)
@@ -165,13 +162,13 @@ def _update(document, data, actor, preserve_fields, restored_from) -> DocumentWr
 
 def _record(document, before, previous: int, actor, restored_from, *, fields_changed: bool):
     """The revision and the event of a write that changed something."""
-    same = documents.canonical(before) == documents.canonical(document.data)
-    changed = [] if same else documents.changed_keys(before, document.data)
+    same = merge.canonical(before) == merge.canonical(document.data)
+    changed = [] if same else merge.changed_keys(before, document.data)
     revision = SyncDocumentRevision.objects.create(
         document=document,
         version=document.version,
         data=document.data,
-        patch=documents.diff(before, document.data),
+        patch=merge.diff(before, document.data),
         changed=changed,
         restored_from=restored_from,
         actor=_user(actor),
@@ -195,7 +192,7 @@ def _record(document, before, previous: int, actor, restored_from, *, fields_cha
 
 def document_create(*, tenant, name: str, data=None, preserve_fields=None, actor=None):
     """A new document (the management API and the admin); 409 when the name is taken."""
-    data = documents.empty(name) if data is None else data
+    data = merge.empty(name) if data is None else data
     try:
         return document_write(
             tenant=tenant,

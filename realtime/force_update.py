@@ -4,19 +4,19 @@ shared by two fleets reaches only the device the release is for.
 
 Forcing is the rollouts' (releases.rollouts.rollout_start with `forced`, which records
 `update.forced`); when such a rollout starts at 100 %, a task calls `push_forced_rollout`
-here (named in RELAIS_FORCED_UPDATE_PUSH_TASK: releases does not import sync)."""
+here (queued by realtime's subscriber to `update.forced`: releases does not import realtime)."""
 
 from django.db import transaction
 from django.db.models import Q
 
+from commands.services import release_artifact_for
 from core.exceptions import ApiError
 from devices.models import Device
 from releases.links import artifact_url
 from releases.models import Release, Rollout
 
-from .commands import release_artifact_for
-from .realtime.push import emit_to_room
-from .realtime.state import device_room
+from .push import emit_to_room
+from .state import device_room
 
 
 def _targets(release: Release, devices, hardware_ids, tenant):

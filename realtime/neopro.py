@@ -7,14 +7,14 @@ import uuid
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from commands.services import command_complete, commands_claim
 from core.exceptions import ApiError
 from devices.models import Device
 from devices.services import device_touch
 from devices.sites import SiteAuthError, site_authenticate
+from telemetry.ingest import heartbeat_ingest
 
-from ..commands import command_complete, commands_claim
 from .db import db
 from .guard import guarded
 from .state import site_room, state
@@ -118,8 +118,7 @@ def register(sio) -> None:
         if "siteId" in data and str(data["siteId"]) != conn.site_id:
             raise ApiError("SITE_MISMATCH", "siteId is not the authenticated site.", 403)
         site_id = conn.site_id
-        ingest = import_string(settings.RELAIS_HEARTBEAT_INGEST)
-        await db(lambda: ingest(device=_site(site_id), payload=data))
+        await db(lambda: heartbeat_ingest(device=_site(site_id), payload=data))
         # Commands queued by a process that could not reach this one arrive here.
         async with conn.turn:
             await _push_to(sid, conn, site_id)

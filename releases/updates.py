@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.exceptions import ApiError
 from devices.models import Device
 from devices.platforms import (
@@ -21,7 +22,6 @@ from devices.platforms import (
 )
 from devices.services import device_seen, device_set_version, device_touch
 from licensing.models import License, Product
-from sync import events
 
 from .catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
 from .cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached

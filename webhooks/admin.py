@@ -6,23 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_actions import ServiceAdmin, apply_each
 from core.tenancy import TenantScopedAdmin, tenant_model, user_tenant_id
 
-from . import webhooks
-from .models import Event, WebhookDelivery, WebhookEndpoint
-
-
-@admin.register(Event)
-class EventAdmin(TenantScopedAdmin):
-    list_display = ["type", "tenant", "actor_label", "created_at"]
-    list_filter = ["type", "tenant"]
-    search_fields = ["type", "actor_label"]
-    date_hierarchy = "created_at"
-    readonly_fields = ["type", "tenant", "actor", "actor_label", "payload", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from . import services as webhooks
+from .models import WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)
@@ -160,7 +145,3 @@ class WebhookDeliveryAdmin(TenantScopedAdmin):
             arg="webhookdelivery",
             done=_("%(count)d delivery(ies) queued again."),
         )
-
-
-# Synced documents' admins (seed 004); DeviceCommand's and the device list's command actions.
-from . import admin_commands, document_admin  # noqa: E402, F401

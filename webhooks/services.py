@@ -24,12 +24,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
+from core import events
+from core.event_types import unknown_patterns
 from core.exceptions import ApiError
+from core.models import Event
 from core.services import model_update
 
-from . import events, transport
-from .event_types import matches, unknown_patterns
-from .models import Event, WebhookDelivery, WebhookEndpoint
+from . import transport
+from .models import WebhookDelivery, WebhookEndpoint
+from .selectors import endpoints_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -207,15 +210,7 @@ def delivery_redeliver(*, webhookdelivery: WebhookDelivery, actor=None) -> Webho
 def deliveries_for_event(event: Event) -> int:
     """Write one delivery per active endpoint that wants `event` (in the caller's
     transaction); the endpoints' queues are flushed after commit."""
-    endpoints = WebhookEndpoint.objects.filter(is_active=True).filter(
-        Q(tenant__isnull=True) | Q(tenant_id=event.tenant_id)
-    )
-    about = event.payload.get("endpointId") if event.type.startswith("endpoint.") else None
-    wanted = [
-        e
-        for e in endpoints.only("id", "event_types")
-        if matches(e.event_types, event.type) and str(e.pk) != about  # not about itself
-    ]
+    wanted = endpoints_subscribed(event)
     if not wanted:
         return 0
     WebhookDelivery.objects.bulk_create(

@@ -1,14 +1,20 @@
-"""Commands for agents that poll over HTTP (device token or the site's Bearer API key)."""
+"""Commands for agents that poll over HTTP (device token or the site's Bearer API key),
+and the management API's `device-commands`."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api.serializers import StrictSerializer
 from core.api.views import NodeView
+from core.api.viewsets import ManagementViewSet, ServiceCreateMixin, service_action
 from core.exceptions import ApiError
 
-from ..commands import command_complete, commands_claim
+from .. import services
+from ..filters import DeviceCommandFilter
+from ..models import DeviceCommand
+from ..services import command_complete, commands_claim
+from .serializers import DeviceCommandInput, DeviceCommandSerializer
 
 
 class CommandMessage(serializers.Serializer):
@@ -62,3 +68,20 @@ class CommandResultView(NodeView):
             device=device, command_id=command_id, status=d["status"], result=d.get("result")
         )
         return Response({"commandId": command.pk, "status": command.status})
+
+
+@extend_schema_view(create=extend_schema(request=DeviceCommandInput))
+class DeviceCommandViewSet(ServiceCreateMixin, ManagementViewSet):
+    """Remote commands: queue one for a device (pushed at once when it is connected),
+    follow its status and result, cancel it while open."""
+
+    queryset = DeviceCommand.objects.select_related("device", "tenant")
+    serializer_class = DeviceCommandSerializer
+    filterset_class = DeviceCommandFilter
+    create_input, create_service = DeviceCommandInput, staticmethod(services.command_create)
+
+    cancel = service_action(
+        services.command_cancel,
+        name="cancel",
+        description="Cancel an open command (a delivered one may already be running).",
+    )

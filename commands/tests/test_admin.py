@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from commands.models import DeviceCommand
 from devices.tests.sites import neopro_fleet, registered_site
-from sync.models import DeviceCommand
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:devices_device_changelist")
@@ -60,13 +60,13 @@ def test_another_tenants_devices_get_nothing(client):
 
 
 def test_command_list_cancels(client):
-    from sync.commands import command_create
+    from commands.services import command_create
 
     fleet = neopro_fleet()
     site, _key = registered_site(fleet)
     command = command_create(device=site, type="reboot")
     client.force_login(fleet.staff)
-    url = reverse("admin:sync_devicecommand_changelist")
+    url = reverse("admin:commands_devicecommand_changelist")
     assert client.get(url).status_code == 200
     client.post(url, {"action": "cancel", "_selected_action": [str(command.pk)]})
     command.refresh_from_db()

@@ -6,13 +6,14 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commands.models import DeviceCommand
+from commands.services import command_create, commands_expire
+from core.models import Event
 from devices.tests.factories import DeviceFactory
 from devices.tests.sites import neopro_fleet, registered_site
 from licensing.tests.factories import LicenseFactory, UserFactory
 from releases.models import UpdateSession
 from releases.tests.factories import published_release
-from sync.commands import command_create, commands_expire
-from sync.models import DeviceCommand, Event
 
 pytestmark = pytest.mark.django_db
 M = "/api/v1/manage/device-commands/"
@@ -248,7 +249,7 @@ def test_heartbeats_claim_only_when_something_was_queued(
 ):
     from django.core.cache import cache
 
-    from sync.commands import commands_pending
+    from commands.services import commands_pending
 
     fleet, device, key = site
     commands_pending(device=device)  # whatever a registration left behind

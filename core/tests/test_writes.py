@@ -9,7 +9,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "licensing", "devices", "releases", "telemetry", "sync"]
+APPS = [
+    "core",
+    "licensing",
+    "devices",
+    "releases",
+    "telemetry",
+    "webhooks",
+    "documents",
+    "commands",
+    "realtime",
+]
 WRITES = {"save", "delete", "create", "update", "bulk_create", "bulk_update"} | {
     "get_or_create",
     "update_or_create",
@@ -18,16 +28,13 @@ SERVICE_MODULES = {
     "releases/updates.py",  # the node's update services: check, status reports, downloads
     "releases/rollouts.py",  # rollout services: start, pause, resume, advance, halt, tick
     "releases/outcomes.py",  # the daily outcome counts status reports keep
-    "sync/events.py",  # events.publish, the outbox writer every service calls
-    "sync/webhooks.py",  # webhook endpoints and deliveries
-    "sync/document_services.py",  # synced documents
+    "core/events.py",  # events.publish, the outbox writer every service calls
     "devices/contacts.py",  # device contacts, flushed in bulk (its deletes are Redis')
     "telemetry/ingest.py",  # the reports' INSERT (nodes)
     "telemetry/alerts.py",  # alerts opened, escalated, resolved (beat)
     "telemetry/maintenance.py",  # latest metrics' flush, rollups, retention (beat)
     "telemetry/expiry.py",  # license expiry notices (beat)
     "devices/sites.py",  # NEOPRO sites: registration and key rotation (resync)
-    "sync/commands.py",  # remote commands: queue, claim on delivery, results, cancel, expiry
 }
 NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")
 

@@ -8,15 +8,15 @@ from core.api.permissions import ModelPermissions
 from core.api.viewsets import ManagementViewSet, ServiceCreateMixin
 
 from .. import services
-from ..document_filters import SyncDocumentFilter, SyncDocumentRevisionFilter
+from ..filters import SyncDocumentFilter, SyncDocumentRevisionFilter
 from ..models import SyncDocument, SyncDocumentRevision
-from .document_serializers import (
+from .serializers import (
     SyncDocumentCreateInput,
     SyncDocumentRevisionSerializer,
     SyncDocumentSerializer,
     SyncDocumentUpdateInput,
 )
-from .documents import etag, if_match
+from .views import etag, if_match
 
 
 @extend_schema_view(

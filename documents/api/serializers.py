@@ -5,7 +5,7 @@ from rest_framework import serializers
 from core.api.serializers import StrictSerializer
 from licensing.models import Tenant
 
-from .. import documents
+from .. import merge
 from ..models import SyncDocument, SyncDocumentRevision
 
 # Seed 004's routes (`/api/settings`, `/api/team`…) send and answer the document itself:
@@ -15,7 +15,7 @@ _JSON_OBJECT = {"type": "object", "additionalProperties": {}}
 
 def seed_document_schema(name: str) -> dict:
     """The OpenAPI schema of seed document `name`, as its route reads and writes it."""
-    if documents.SEED_DOCUMENTS[name]["shape"] == documents.LIST:
+    if merge.SEED_DOCUMENTS[name]["shape"] == merge.LIST:
         return {
             "type": "array",
             "items": _JSON_OBJECT,

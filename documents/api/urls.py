@@ -1,9 +1,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from ..documents import SEED_DOCUMENTS
-from .document_manage import SyncDocumentRevisionViewSet, SyncDocumentViewSet
-from .documents import DocumentView, seed_view
+from ..merge import SEED_DOCUMENTS
+from .manage import SyncDocumentRevisionViewSet, SyncDocumentViewSet
+from .views import DocumentView, seed_view
 
 # Under /api/v1/
 node_urlpatterns = [

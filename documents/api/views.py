@@ -33,11 +33,11 @@ from core.api.throttles import ScopedThrottle
 from core.exceptions import ApiError
 from core.tenancy import tenant_model, user_tenant_id
 
-from .. import documents
-from ..document_services import ANY, StaleDocument, document_write, validate_name
+from .. import merge
 from ..models import SyncDocument
 from ..selectors import document_find
-from .document_serializers import (
+from ..services import ANY, StaleDocument, document_write, validate_name
+from .serializers import (
     DocumentOutput,
     DocumentPutInput,
     StaleOutput,
@@ -113,7 +113,7 @@ def check_body_size(request) -> None:
     except ValueError:
         length = 0
     if length > 2 * settings.RELAIS_DOCUMENT_MAX_BYTES + 1024:
-        raise documents.too_large()
+        raise merge.too_large()
 
 
 def _tenant_param():
@@ -228,7 +228,7 @@ class SeedDocumentView(_DocumentBase):
         return document.data
 
     def stale_body(self, document):
-        return {"data": document.data if document else documents.empty(self.document_name)}
+        return {"data": document.data if document else merge.empty(self.document_name)}
 
     def get(self, request):
         name = self.document_name
@@ -236,7 +236,7 @@ class SeedDocumentView(_DocumentBase):
         version = document.version if document else 0
         if not_modified(request, version):
             return Response(status=304, headers=self.headers_for(version))
-        data = document.data if document else documents.empty(name)
+        data = document.data if document else merge.empty(name)
         return Response(data, headers=self.headers_for(version))
 
     def put(self, request):

@@ -4,13 +4,14 @@ import json
 
 import pytest
 
+from core.models import Event
+from documents.models import SyncDocument, SyncDocumentRevision
+from documents.services import document_write
 from licensing.tests.factories import TenantFactory, UserFactory
-from sync.models import Event, SyncDocument, SyncDocumentRevision
-from sync.services import document_write
 
 pytestmark = pytest.mark.django_db
-DOCS = "/admin/sync/syncdocument"
-REVISIONS = "/admin/sync/syncdocumentrevision"
+DOCS = "/admin/documents/syncdocument"
+REVISIONS = "/admin/documents/syncdocumentrevision"
 
 
 def test_tenant_staff_write_their_documents_in_the_admin(client, tenant):
@@ -41,7 +42,7 @@ def test_tenant_staff_write_their_documents_in_the_admin(client, tenant):
     assert document.data == [{"id": item_id, "name": "Audit+", "views": 3}]
     assert Event.objects.filter(type="document.updated", actor=staff).count() == 2
     page = client.get(f"{DOCS}/{document.pk}/change/")
-    assert page.status_code == 200 and b"/admin/sync/syncdocumentrevision/" in page.content
+    assert page.status_code == 200 and b"/admin/documents/syncdocumentrevision/" in page.content
 
 
 def test_a_refused_write_is_a_message_not_an_error_page(client, tenant):

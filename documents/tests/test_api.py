@@ -5,10 +5,11 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import Event
+from documents.models import SyncDocument, SyncDocumentRevision
+from documents.services import document_write
 from licensing.services import api_token_create
 from licensing.tests.factories import TenantFactory, UserFactory
-from sync.models import Event, SyncDocument, SyncDocumentRevision
-from sync.services import document_write
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/sync/documents"

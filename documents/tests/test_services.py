@@ -3,15 +3,16 @@
 import pytest
 
 from core.exceptions import ApiError
-from licensing.tests.factories import TenantFactory, UserFactory
-from sync.models import Event, SyncDocument, SyncDocumentRevision
-from sync.services import (
+from core.models import Event
+from documents.models import SyncDocument, SyncDocumentRevision
+from documents.services import (
     StaleDocument,
     document_create,
     document_restore,
     document_update,
     document_write,
 )
+from licensing.tests.factories import TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -201,9 +202,9 @@ def test_update_of_preserve_fields_alone_is_one_change(tenant):
 
 def test_a_change_is_delivered_to_subscribed_webhooks_and_a_no_op_is_not(tenant, settings):
     """The seed's frontend notification (VITE_WEBHOOK_URL) as a webhook subscription."""
-    from sync.models import WebhookDelivery
-    from sync.tests.factories import RECEIVER_URL
-    from sync.webhooks import endpoint_create
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import endpoint_create
+    from webhooks.tests.factories import RECEIVER_URL
 
     settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     frontend = endpoint_create(url=RECEIVER_URL, tenant=tenant, event_types=["document.*"])
@@ -228,7 +229,7 @@ def test_old_revisions_beyond_the_newest_are_pruned(tenant, settings):
 
     from django.utils import timezone
 
-    from sync.services import document_revisions_prune
+    from documents.services import document_revisions_prune
 
     settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = 30
     settings.RELAIS_DOCUMENT_REVISIONS_KEPT = 3
@@ -257,7 +258,7 @@ def test_no_retention_keeps_every_revision(tenant, settings):
 
     from django.utils import timezone
 
-    from sync.services import document_revisions_prune
+    from documents.services import document_revisions_prune
 
     settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = 0
     settings.RELAIS_DOCUMENT_REVISIONS_KEPT = 0
@@ -274,7 +275,7 @@ def test_the_current_revision_is_kept_whatever_the_setting(tenant, settings):
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from sync.services import document_revisions_prune
+    from documents.services import document_revisions_prune
 
     settings.RELAIS_DOCUMENT_REVISION_RETENTION_DAYS = 1
     settings.RELAIS_DOCUMENT_REVISIONS_KEPT = 0

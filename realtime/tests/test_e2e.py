@@ -13,13 +13,13 @@ import pytest
 import requests
 from django.conf import settings
 
+from commands.models import DeviceCommand
+from commands.services import command_create
 from devices.tests.factories import DeviceFactory
 from devices.tests.sites import PASSWORD, PROFILE, neopro_fleet, registered_site
 from licensing.services import api_token_create
 from licensing.tests.factories import LicenseFactory
 from releases.tests.factories import published_release
-from sync.commands import command_create
-from sync.models import DeviceCommand
 from telemetry.models import TelemetryReport
 
 from .realtime import Agent, wait_for

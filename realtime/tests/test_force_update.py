@@ -4,9 +4,9 @@ import pytest
 
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, TenantFactory
+from realtime import force_update
 from releases.rollouts import rollout_start
 from releases.tests.factories import published_release
-from sync import force_update
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,13 @@ import time
 
 import pytest
 
+from commands.models import DeviceCommand
+from commands.services import command_create
 from devices.tests.sites import neopro_fleet, registered_site
-from sync.commands import command_create
-from sync.models import DeviceCommand
-from sync.realtime import neopro
-from sync.realtime.db import db
-from sync.realtime.server import build_server
-from sync.realtime.state import Connection, state
+from realtime import neopro
+from realtime.db import db
+from realtime.server import build_server
+from realtime.state import Connection, state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +93,7 @@ def test_a_socket_authenticated_gets_its_queued_commands_and_no_other_sites(serv
 
 @pytest.mark.parametrize("room", [None, ""])
 def test_an_emit_without_a_room_is_refused_not_broadcast(server, room, caplog):
-    from sync.realtime.push import emit_to_room
+    from realtime.push import emit_to_room
 
     _, sent = server
     assert emit_to_room("force-update", {"version": "1.1.0"}, room) is False

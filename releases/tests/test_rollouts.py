@@ -5,15 +5,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.event_types import EVENT_TYPES
 from core.exceptions import ApiError
+from core.models import Event
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory, TenantFactory
 from releases import rollouts
 from releases.models import Release, Rollout, UpdateSession
 from releases.tests.factories import ReleaseFactory, published_release
 from releases.updates import session_id
-from sync.event_types import EVENT_TYPES
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 STAGES = [

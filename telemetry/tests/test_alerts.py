@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.models import Event
 from devices.services import device_deactivate
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
-from sync.models import Event
 from telemetry import services
 from telemetry.alerts import alerts_apply, devices_offline_sweep
 from telemetry.expiry import licenses_expiry_warn

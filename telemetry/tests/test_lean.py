@@ -7,9 +7,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from commands.services import command_create
 from devices.tests.factories import DeviceFactory
 from devices.tests.sites import neopro_fleet, registered_site
-from sync.commands import command_create
 from telemetry.api.views import HeartbeatView, TelemetryView
 from telemetry.models import TelemetryReport
 

@@ -1,4 +1,4 @@
-"""Management API of events and webhooks (`/api/v1/manage/`)."""
+"""Management API of webhook endpoints and deliveries (`/api/v1/manage/`)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -11,27 +11,16 @@ from core.api.viewsets import (
     service_action,
 )
 
-from .. import commands, webhooks
-from ..filters import DeviceCommandFilter, EventFilter, WebhookDeliveryFilter, WebhookEndpointFilter
-from ..models import DeviceCommand, Event, WebhookDelivery, WebhookEndpoint
+from .. import services as webhooks
+from ..filters import WebhookDeliveryFilter, WebhookEndpointFilter
+from ..models import WebhookDelivery, WebhookEndpoint
 from .serializers import (
-    DeviceCommandInput,
-    DeviceCommandSerializer,
-    EventSerializer,
     WebhookDeliverySerializer,
     WebhookEndpointInput,
     WebhookEndpointSerializer,
     WebhookEndpointUpdateInput,
     WebhookEndpointWithSecret,
 )
-
-
-class EventViewSet(ManagementViewSet):
-    """The event log: what happened, to which tenant, done by whom."""
-
-    queryset = Event.objects.select_related("actor")
-    serializer_class = EventSerializer
-    filterset_class = EventFilter
 
 
 @extend_schema_view(
@@ -86,21 +75,4 @@ class WebhookDeliveryViewSet(ManagementViewSet):
         webhooks.delivery_redeliver,
         name="redeliver",
         description="Send again now, with the same webhook-id.",
-    )
-
-
-@extend_schema_view(create=extend_schema(request=DeviceCommandInput))
-class DeviceCommandViewSet(ServiceCreateMixin, ManagementViewSet):
-    """Remote commands: queue one for a device (pushed at once when it is connected),
-    follow its status and result, cancel it while open."""
-
-    queryset = DeviceCommand.objects.select_related("device", "tenant")
-    serializer_class = DeviceCommandSerializer
-    filterset_class = DeviceCommandFilter
-    create_input, create_service = DeviceCommandInput, staticmethod(commands.command_create)
-
-    cancel = service_action(
-        commands.command_cancel,
-        name="cancel",
-        description="Cancel an open command (a delivered one may already be running).",
     )

@@ -8,9 +8,10 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
-from sync import events, webhooks
-from sync.models import WebhookDelivery
-from sync.tests.receiver import start_receiver
+from core import events
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery
+from webhooks.tests.receiver import start_receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

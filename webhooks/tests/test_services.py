@@ -8,12 +8,15 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from core import events
+from core.event_types import EVENT_TYPES
+from core.models import Event
 from licensing.tests.factories import LicenseFactory, TenantFactory
 from licensing.tests.tenancy import staff_of
-from sync import events, transport, webhooks
-from sync.event_types import EVENT_TYPES
-from sync.models import Event, WebhookDelivery, WebhookEndpoint
-from sync.tests.receiver import start_receiver
+from webhooks import services as webhooks
+from webhooks import transport
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.tests.receiver import start_receiver
 
 pytestmark = pytest.mark.django_db
 M = "/api/v1/manage"
@@ -283,29 +286,42 @@ def test_admin_redeliver_and_test_actions(
     endpoint = _endpoint(receiver.url).endpoint
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
-            "/admin/sync/webhookendpoint/",
+            "/admin/webhooks/webhookendpoint/",
             {"action": "send_test", "_selected_action": [endpoint.pk]},
         )
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "succeeded" and len(receiver.requests) == 1
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            "/admin/sync/webhookdelivery/",
+            "/admin/webhooks/webhookdelivery/",
             {"action": "redeliver", "_selected_action": [delivery.pk]},
             follow=True,
         )
     assert "1 delivery(ies) queued again." in response.content.decode()
     assert len(receiver.requests) == 2
     assert receiver.requests[0].headers["webhook-id"] == receiver.requests[1].headers["webhook-id"]
-    page = admin_client.get(f"/admin/sync/webhookdelivery/{delivery.pk}/change/")
+    page = admin_client.get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/")
     assert page.status_code == 200 and "xxxx" in page.content.decode()
+
+
+APPS = [
+    "core",
+    "licensing",
+    "devices",
+    "releases",
+    "telemetry",
+    "webhooks",
+    "commands",
+    "documents",
+    "realtime",
+]
 
 
 def test_every_published_type_is_documented():
     """Each literal `publish("<type>", …)` outside tests names a type of EVENT_TYPES."""
     root = Path(__file__).resolve().parents[2]
     missing = []
-    for app in ("core", "licensing", "devices", "releases", "telemetry", "sync"):
+    for app in APPS:
         for path in (root / app).rglob("*.py"):
             if "tests" in path.parts:
                 continue
@@ -437,7 +453,7 @@ def test_a_broker_that_accepts_but_never_answers_costs_one_short_timeout(setting
 
     from config.celery import app
     from core import tasks
-    from sync.tasks import webhook_endpoint_flush_task
+    from webhooks.tasks import webhook_endpoint_flush_task
 
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

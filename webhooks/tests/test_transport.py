@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sync import transport
+from webhooks import transport
 
 ROOT = Path(__file__).resolve().parents[2]
 
