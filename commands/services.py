@@ -18,11 +18,12 @@ from core import events
 from core.exceptions import ApiError
 from devices.models import Device
 from releases.links import artifact_url
-from releases.models import Artifact, Release, UpdateSession
-from releases.updates import release_hidden_from, session_id, session_report
+from releases.models import Release, UpdateSession
+from releases.updates import session_id, session_report
 
 from .command_types import command_data_clean, json_size
 from .models import DeviceCommand
+from .selectors import release_artifact_for
 
 logger = logging.getLogger(__name__)
 C = DeviceCommand.Status
@@ -49,28 +50,6 @@ def _payload(command: DeviceCommand) -> dict:
 def _publish(event_type: str, command: DeviceCommand, actor=None, **extra) -> None:
     payload = _payload(command) | extra
     events.publish(event_type, tenant=command.tenant, payload=payload, actor=actor)
-
-
-def release_artifact_for(device: Device, release: Release) -> Artifact:
-    """The artifact of `release` for `device`, if the device may have it."""
-    refuse = ApiError("RELEASE_NOT_AVAILABLE", _("This release is not available here."), 400)
-    if release.product_id != device.product_id or release.status != Release.Status.PUBLISHED:
-        raise refuse
-    hidden = release_hidden_from(
-        release_tenant_id=release.tenant_id,
-        published_at=release.published_at,
-        tenant_id=device.tenant_id,
-        updates_until=device.license.updates_until,
-    )
-    if hidden:
-        raise refuse
-    artifacts = {a.platform: a for a in release.artifacts.all()}
-    artifact = artifacts.get(device.platform) or artifacts.get("any")
-    if artifact is None and len(artifacts) == 1 and not device.platform:
-        artifact = next(iter(artifacts.values()))
-    if artifact is None:
-        raise ApiError("NO_ARTIFACT", _("The release has no artifact for this device."), 400)
-    return artifact
 
 
 def command_create(

@@ -9,7 +9,7 @@ here (queued by realtime's subscriber to `update.forced`: releases does not impo
 from django.db import transaction
 from django.db.models import Q
 
-from commands.services import release_artifact_for
+from commands.selectors import release_artifact_for
 from core.exceptions import ApiError
 from devices.models import Device
 from releases.links import artifact_url
