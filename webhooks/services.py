@@ -1,7 +1,8 @@
 """Webhooks (Standard Webhooks): endpoints, and the deliveries that carry events to them.
 
-`events.publish` writes one delivery per subscribed endpoint in the caller's transaction
-(the outbox) and, after commit, asks for the endpoint's queue to be sent; a beat sweep
+`core.events.publish` calls `deliveries_for_event` (subscribed in WebhooksConfig.ready()),
+which writes one delivery per subscribed endpoint in the caller's transaction (the outbox)
+and, after commit, asks for the endpoint's queue to be sent; a beat sweep
 sends whatever is due, so nothing published while the broker was down is lost. An
 endpoint's deliveries go out in event order: the oldest unfinished one blocks the ones
 after it until it succeeds or its retries run out (at least once, `webhook-id` stable).
