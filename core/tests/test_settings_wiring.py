@@ -15,7 +15,7 @@ dot, with these exceptions, and only these:
   part of issue 19 removes on its own branch (delete them here when it lands).
 
 Framework settings whose contract is a dotted path (Django's MIDDLEWARE, INSTALLED_APPS,
-ROOT_URLCONF, WSGI_APPLICATION, LOGGING's `()` factories; DRF's and drf-spectacular's
+ROOT_URLCONF, WSGI_APPLICATION, CACHES' backends, LOGGING's `()` factories; DRF's and drf-spectacular's
 classes; django-axes' callables) may name project code: that is how those libraries are configured, and each is
 listed here by name, so a new one is a decision. Celery's beat schedule names tasks by their
 registered names (`webhooks.tasks.webhook_deliveries_sweep_task`), in config/celery.py, not
@@ -39,6 +39,7 @@ FRAMEWORK_CONTRACTS = {
     "ROOT_URLCONF",
     "WSGI_APPLICATION",
     "SETTINGS_MODULE",
+    "CACHES",  # the Redis backend (core.cache), set when REDIS_URL is
     "LOGGING",
     "REST_FRAMEWORK",
     "SPECTACULAR_SETTINGS",
