@@ -18,7 +18,7 @@ from a2wsgi import WSGIMiddleware
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 from config.wsgi import application as wsgi_application  # noqa: E402 - sets Django up
-from sync.realtime.server import asgi_app  # noqa: E402 - Django set up first
+from realtime.server import asgi_app  # noqa: E402 - Django set up first
 
 threads = int(os.environ.get("RELAIS_WSGI_THREADS", "8"))
 application = asgi_app(WSGIMiddleware(wsgi_application, workers=threads))

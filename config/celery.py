@@ -22,7 +22,7 @@ app.conf.update(
     timezone="UTC",
     beat_schedule={
         "sweep-webhook-deliveries": {
-            "task": "sync.tasks.webhook_deliveries_sweep_task",
+            "task": "webhooks.tasks.webhook_deliveries_sweep_task",
             "schedule": env.float("RELAIS_WEBHOOK_SWEEP_SECONDS", default=10.0),
         },
         "advance-rollouts": {
@@ -30,7 +30,7 @@ app.conf.update(
             "schedule": env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0),
         },
         "expire-device-commands": {
-            "task": "sync.tasks.commands_expire_task",
+            "task": "commands.tasks.commands_expire_task",
             "schedule": env.float("RELAIS_COMMAND_SWEEP_SECONDS", default=300.0),
         },
         "free-silent-device-seats": {
@@ -60,7 +60,7 @@ app.conf.update(
             "schedule": env.float("RELAIS_TELEMETRY_PRUNE_SECONDS", default=600.0),
         },
         "prune-document-revisions": {
-            "task": "sync.tasks.document_revisions_prune_task",
+            "task": "documents.tasks.document_revisions_prune_task",
             "schedule": env.float("RELAIS_DOCUMENT_PRUNE_SECONDS", default=3600.0),
         },
         "warn-expiring-licenses": {

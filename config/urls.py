@@ -3,31 +3,35 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from commands.api.urls import manage_router as commands_manage
+from commands.api.urls import node_urlpatterns as commands_node
 from core import admin_secrets
+from core.api.events import manage_router as events_manage
 from devices.api.urls import manage_router as devices_manage
 from devices.api.urls import node_urlpatterns as devices_node
+from documents.api.urls import dialect_urlpatterns as documents_dialect
+from documents.api.urls import manage_router as documents_manage
+from documents.api.urls import node_urlpatterns as documents_node
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
 from releases.api.urls import dialect_urlpatterns as releases_dialects
 from releases.api.urls import manage_router as releases_manage
 from releases.api.urls import node_urlpatterns as releases_node
-from sync.api.document_urls import dialect_urlpatterns as sync_documents_dialect
-from sync.api.document_urls import manage_router as sync_documents_manage
-from sync.api.document_urls import node_urlpatterns as sync_documents_node
-from sync.api.urls import manage_router as sync_manage
-from sync.api.urls import node_urlpatterns as sync_node
 from telemetry.api.urls import dialect_urlpatterns as telemetry_dialects
 from telemetry.api.urls import manage_router as telemetry_manage
 from telemetry.api.urls import node_urlpatterns as telemetry_node
+from webhooks.api.urls import manage_router as webhooks_manage
 
 # Every app's management router; the tenancy tests walk this list.
 MANAGE_ROUTERS = [
     licensing_manage,
     devices_manage,
     releases_manage,
-    sync_manage,
-    sync_documents_manage,
+    events_manage,
+    webhooks_manage,
+    commands_manage,
+    documents_manage,
     telemetry_manage,
 ]
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
@@ -50,14 +54,14 @@ urlpatterns = [
                 *licensing_node,
                 *devices_node,
                 *releases_node,
-                *sync_documents_node,
+                *documents_node,
                 *telemetry_node,
-                *sync_node,
+                *commands_node,
             ]
         ),
     ),
     *licensing_cybersensei,
     *releases_dialects,
-    *sync_documents_dialect,
+    *documents_dialect,
     *telemetry_dialects,
 ]

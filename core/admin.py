@@ -1,4 +1,4 @@
-"""Admin login records (django-axes), for platform staff only.
+"""The event log (read-only), and admin login records (django-axes), for platform staff only.
 
 They hold every tenant's usernames and addresses, so they are registered here rather than
 by axes (AXES_ENABLE_ADMIN = False) through TenantScopedAdmin, which hides models that are
@@ -9,6 +9,7 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 
+from .models import Event
 from .tenancy import TenantScopedAdmin
 
 
@@ -25,3 +26,18 @@ class LoginLogAdmin(TenantScopedAdmin, AccessLogAdmin):
 @admin.register(AccessFailureLog)
 class LoginFailureLogAdmin(TenantScopedAdmin, AccessFailureLogAdmin):
     pass
+
+
+@admin.register(Event)
+class EventAdmin(TenantScopedAdmin):
+    list_display = ["type", "tenant", "actor_label", "created_at"]
+    list_filter = ["type", "tenant"]
+    search_fields = ["type", "actor_label"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["type", "tenant", "actor", "actor_label", "payload", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,11 +1,18 @@
-"""The backoffice's admin site: its landing page shows the dashboard that
-`RELAIS_DASHBOARD` names (a function `(request) -> html`), above the usual list of models.
-core names it in settings, as it names the tenant model: it imports no domain app."""
+"""The backoffice's admin site: its landing page shows the dashboard an app registered
+(`dashboard_register(render)` in its `AppConfig.ready()`; `render(request) -> html`), above
+the usual list of models. core imports no domain app: the dashboard comes to it."""
 
-from django.conf import settings
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.utils.module_loading import import_string
+
+_dashboard: list[Callable] = []
+
+
+def dashboard_register(render: Callable) -> None:
+    """`render(request)` draws the landing page's dashboard (one: the last registered)."""
+    _dashboard[:] = [render]
 
 
 class RelaisAdminSite(admin.AdminSite):
@@ -13,9 +20,8 @@ class RelaisAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         context = dict(extra_context or {})
-        hook = getattr(settings, "RELAIS_DASHBOARD", "")
-        if hook and request.user.is_active and request.user.is_staff:
-            context["dashboard"] = import_string(hook)(request)
+        if _dashboard and request.user.is_active and request.user.is_staff:
+            context["dashboard"] = _dashboard[0](request)
         return super().index(request, context)
 
 

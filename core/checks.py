@@ -6,7 +6,16 @@ from django.core import checks
 
 from .tenancy import TenantQuerySet, TenantScopedAdmin, holds_tenant_data
 
-PROJECT_APPS = {"licensing", "devices", "releases", "telemetry", "sync"}
+PROJECT_APPS = {
+    "core",
+    "licensing",
+    "devices",
+    "releases",
+    "telemetry",
+    "webhooks",
+    "commands",
+    "documents",
+}
 
 
 @checks.register(checks.Tags.models)

@@ -1,6 +1,6 @@
 """The WSGI application: Django's handler, and for the node hot routes the same handler
 with a shorter middleware list, declared in settings (RELAIS_NODE_ROUTES,
-RELAIS_NODE_MIDDLEWARE).
+NODE_MIDDLEWARE).
 
 A fleet polls `updates/check`, pings and reports on a timer, so what the layers around
 those few routes cost is paid on every poll. They are DRF views taking a bearer
@@ -35,12 +35,12 @@ class _HandlerWith(WSGIHandler):
 
 class NodeRoutesHandler(WSGIHandler):
     """settings.MIDDLEWARE for every request but those to RELAIS_NODE_ROUTES (exact paths),
-    which get RELAIS_NODE_MIDDLEWARE."""
+    which get NODE_MIDDLEWARE."""
 
     def __init__(self):
         super().__init__()
         self.node_routes = frozenset(settings.RELAIS_NODE_ROUTES)
-        self.node_handler = _HandlerWith(settings.RELAIS_NODE_MIDDLEWARE)
+        self.node_handler = _HandlerWith(settings.NODE_MIDDLEWARE)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") in self.node_routes:

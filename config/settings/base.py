@@ -46,7 +46,10 @@ INSTALLED_APPS = [
     "devices",
     "releases",
     "telemetry",
-    "sync",
+    "webhooks",
+    "documents",
+    "commands",
+    "realtime",
 ]
 
 MIDDLEWARE = [
@@ -75,7 +78,7 @@ RELAIS_NODE_ROUTES = [
     "/api/v1/telemetry",
     "/api/v1/devices/heartbeat",
 ]
-RELAIS_NODE_MIDDLEWARE = [
+NODE_MIDDLEWARE = [
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
@@ -308,8 +311,6 @@ RELAIS_MAX_HEADER_FIELD_SIZE = env.int("RELAIS_MAX_HEADER_FIELD_SIZE", default=8
 RELAIS_MAX_HEADER_FIELDS = env.int("RELAIS_MAX_HEADER_FIELDS", default=100)
 # The model tenancy scopes by (core.tenancy imports no domain app).
 RELAIS_TENANT_MODEL = "licensing.Tenant"
-# The admin's landing page (core.admin_site): a function (request) -> HTML.
-RELAIS_DASHBOARD = "releases.dashboard.views.dashboard_html"
 # Node credentials kept per process (core.credentials): at most this many, each at most
 # this long; any change to a device, license or tenant drops them all at the next request.
 RELAIS_CREDENTIALS_KEPT_MAX = env.int("RELAIS_CREDENTIALS_KEPT_MAX", default=100_000)
@@ -424,7 +425,7 @@ if RELAIS_MANIFEST_TTL < 2 * RELAIS_CATALOGUE_CACHE_SECONDS:
 # declared here (comma-separated CIDRs, e.g. "10.0.0.0/8,192.168.1.0/24": on-premise
 # receivers on the LAN). Link-local addresses pass only through a declared network inside
 # link-local space, a cloud metadata address only through a network that is that very
-# address (/32, /128): sync/transport.py says which and why.
+# address (/32, /128): webhooks/transport.py says which and why.
 RELAIS_WEBHOOK_ALLOWED_NETWORKS = [
     network.strip()
     for network in env.list("RELAIS_WEBHOOK_ALLOWED_NETWORKS", default=[])
@@ -502,17 +503,6 @@ RELAIS_SOCKETIO_EVENTS_PER_MINUTE = env.int("RELAIS_SOCKETIO_EVENTS_PER_MINUTE",
 RELAIS_SOCKETIO_MAX_MESSAGE_BYTES = env.int("RELAIS_SOCKETIO_MAX_MESSAGE_BYTES", default=1_000_000)
 # Browser origins allowed to open a socket (agents send no Origin); empty: same origin only.
 RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=[])
-# Where a NEOPRO heartbeat goes (a function `(device, payload)`): named here, not imported,
-# because telemetry and sync sit side by side.
-RELAIS_HEARTBEAT_INGEST = env.str(
-    "RELAIS_HEARTBEAT_INGEST", default="telemetry.services.ingest.heartbeat_ingest"
-)
-# What an HTTP heartbeat answer lists as `commands` (telemetry does not import sync).
-RELAIS_HEARTBEAT_PENDING_COMMANDS = "sync.commands.commands_pending"
-# The task a forced rollout starting at 100 % queues to push ITStock's `force-update`.
-RELAIS_FORCED_UPDATE_PUSH_TASK = "sync.tasks.force_update_push_task"
-# Extra sections of /api/v1/health: {name: function returning a dict} (core imports no app).
-RELAIS_HEALTH_EXTRAS = {"socketio": "sync.realtime.stats.health_info"}
 
 LOGGING = {
     "version": 1,

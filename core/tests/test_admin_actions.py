@@ -1,7 +1,7 @@
 import pytest
 
+from core.models import Event
 from licensing.models import Tenant
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,15 @@
-"""Imports run one way: core ← licensing ← devices ← releases ← (telemetry, sync).
+"""Imports run one way: core ← licensing ← devices ← releases ← (telemetry, webhooks,
+documents) ← commands ← realtime.
 
 An app may import from the apps before it, never from one after it or beside it, and never
-from another app's `api/` (what API modules share lives in core.api); the one exception is
-`sync.events` (every app records its events). config/ is the wiring and may
-import anything; tests are exempt. A new upward import fails here."""
+from another app's `api/` (what API modules share lives in core.api). Nothing is allowed
+upward: a lower app that must cause work in a higher one publishes an event
+(`core.events.publish`, with subscribers registered in `AppConfig.ready()`) or calls a hook
+the higher app registered (`telemetry.hooks`, `core.admin_site.dashboard_register`,
+`core.api.health.health_section_register`). commands sits above telemetry because it
+registers into telemetry's hooks; realtime sits on top: it pushes commands and forced
+updates and ingests heartbeats. config/ is the wiring and may import anything; tests are
+exempt. A new upward import fails here."""
 
 import ast
 from pathlib import Path
@@ -11,8 +17,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = {"core": 0, "licensing": 1, "devices": 2, "releases": 3, "telemetry": 4, "sync": 4}
-ALLOWED_UPWARD = {"sync.events", "sync"}  # `from sync import events` / `import sync.events`
+ORDER = {
+    "core": 0,
+    "licensing": 1,
+    "devices": 2,
+    "releases": 3,
+    "telemetry": 4,
+    "webhooks": 4,
+    "documents": 4,
+    "commands": 5,
+    "realtime": 6,
+}
 
 
 def _modules(app: str):
@@ -24,20 +39,20 @@ def _modules(app: str):
 
 
 def _imports(path: Path):
-    """(line, module, names) of every import in the file, at any depth (lazy ones too)."""
+    """(line, module) of every import in the file, at any depth (lazy ones too)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield node.lineno, alias.name, []
+                yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.lineno, node.module, [alias.name for alias in node.names]
+            yield node.lineno, node.module
 
 
 def _violations(app: str) -> list[str]:
     found = []
     for path in _modules(app):
-        for line, module, names in _imports(path):
+        for line, module in _imports(path):
             target = module.split(".")[0]
             if target not in ORDER or target == app:
                 continue
@@ -46,10 +61,15 @@ def _violations(app: str) -> list[str]:
                 continue
             if ORDER[target] < ORDER[app]:
                 continue
-            if module in ALLOWED_UPWARD and (module != "sync" or names == ["events"]):
-                continue
             found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     return found
+
+
+def test_every_project_app_has_a_place_in_the_order():
+    from django.conf import settings
+
+    project = {name for name in settings.INSTALLED_APPS if (ROOT / name / "apps.py").exists()}
+    assert project == set(ORDER)
 
 
 @pytest.mark.parametrize("app", sorted(ORDER))
@@ -65,3 +85,11 @@ def test_the_check_catches_an_upward_import(tmp_path, monkeypatch):
     )
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert _violations("licensing") == ["licensing/leak.py:2 imports releases.services.check"]
+
+
+def test_the_check_catches_an_import_beside(tmp_path, monkeypatch):
+    fake = tmp_path / "webhooks"
+    fake.mkdir()
+    (fake / "leak.py").write_text("from core import events\nfrom documents import services\n")
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    assert _violations("webhooks") == ["webhooks/leak.py:2 imports documents"]

@@ -17,8 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commands.models import DeviceCommand
+from commands.tests.factories import TENANT_FACTORIES as COMMAND_FACTORIES
 from config.urls import MANAGE_ROUTERS
+from core.models import Event
+from core.tests.factories import TENANT_FACTORIES as CORE_FACTORIES
 from devices.tests.factories import DeviceFactory
+from documents.tests.factories import make_document, make_revisions
 from licensing.tests.factories import (
     LicenseFactory,
     PolicyFactory,
@@ -29,10 +34,10 @@ from licensing.tests.factories import (
 from releases.models import Release, UpdateSession
 from releases.tests.factories import TENANT_FACTORIES as RELEASE_FACTORIES
 from releases.tests.factories import published_release
-from sync.models import DeviceCommand, Event, WebhookDelivery, WebhookEndpoint
-from sync.tests.factories import RECEIVER_URL, make_document, make_revisions
-from sync.tests.factories import TENANT_FACTORIES as SYNC_FACTORIES
 from telemetry.tests.factories import alert_of, report_of, rule_of
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.tests.factories import RECEIVER_URL
+from webhooks.tests.factories import TENANT_FACTORIES as WEBHOOK_FACTORIES
 
 pytestmark = pytest.mark.django_db
 M = "/api/v1/manage"
@@ -117,19 +122,19 @@ RESOURCES = {
         create=lambda: ({"release": str(_published().pk), "stages": [{"percent": 5}]}, "json"),
         actions=["pause", "resume", "advance", "halt"],
     ),
-    "events": Resource(make=lambda: SYNC_FACTORIES[Event](TenantFactory())),
+    "events": Resource(make=lambda: CORE_FACTORIES[Event](TenantFactory())),
     "webhook-endpoints": Resource(
-        make=lambda: SYNC_FACTORIES[WebhookEndpoint](TenantFactory()),
+        make=lambda: WEBHOOK_FACTORIES[WebhookEndpoint](TenantFactory()),
         create=lambda: ({"url": RECEIVER_URL, "event_types": ["license.*"]}, "json"),
         update={"description": "CRM front", "event_types": ["device.*"]},
         actions=["disable", "enable", "rotate-secret", "test"],
     ),
     "webhook-deliveries": Resource(
-        make=lambda: SYNC_FACTORIES[WebhookDelivery](TenantFactory()),
+        make=lambda: WEBHOOK_FACTORIES[WebhookDelivery](TenantFactory()),
         actions=["redeliver"],
     ),
     "device-commands": Resource(
-        make=lambda: SYNC_FACTORIES[DeviceCommand](TenantFactory()),
+        make=lambda: COMMAND_FACTORIES[DeviceCommand](TenantFactory()),
         create=lambda: (
             {
                 "device": str(DeviceFactory().pk),

@@ -9,16 +9,23 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "licensing", "devices", "releases", "telemetry", "sync"]
+APPS = [
+    "core",
+    "licensing",
+    "devices",
+    "releases",
+    "telemetry",
+    "webhooks",
+    "documents",
+    "commands",
+    "realtime",
+]
 WRITES = {"save", "delete", "create", "update", "bulk_create", "bulk_update"} | {
     "get_or_create",
     "update_or_create",
 }
 SERVICE_MODULES = {
-    "sync/events.py",  # events.publish, the outbox writer every service calls
-    "sync/webhooks.py",  # webhook endpoints and deliveries
-    "sync/document_services.py",  # synced documents
-    "sync/commands.py",  # remote commands: queue, claim on delivery, results, cancel, expiry
+    "core/events.py",  # events.publish, the outbox writer every service calls
 }
 NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")
 

@@ -9,6 +9,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.credentials import credentials_changed
 from core.exceptions import ApiError
 from core.locks import advisory_xact_lock
@@ -17,7 +18,6 @@ from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash, token_display_prefix, token_generate
 from licensing.models import License, Tenant
 from licensing.selectors import license_by_key
-from sync import events
 
 from ..models import Device
 from ..platforms import validate_channel, validate_platform

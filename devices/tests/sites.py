@@ -33,7 +33,7 @@ def neopro_fleet(*, seats=5, email=None) -> Fleet:
     staff = UserFactory(tenant=license.tenant, email=email or f"it-{license.pk.hex[:8]}@club.fr")
     staff.user_permissions.add(
         *Permission.objects.filter(
-            content_type__app_label__in=["devices", "sync"],
+            content_type__app_label__in=["devices", "commands"],
             codename__in=[
                 "add_device",
                 "change_device",

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import ApiError
+from core.models import Event
 from devices.models import Device
 from devices.services import devices as services
 from devices.tasks import device_seats_free_silent_task
@@ -11,7 +12,6 @@ from devices.tests.factories import DeviceFactory
 from licensing.keys import secret_hash
 from licensing.models import License
 from licensing.tests.factories import LicenseFactory, PolicyFactory
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 

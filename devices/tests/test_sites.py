@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from core.models import Event
 from devices.models import Device
 from licensing.keys import secret_hash
-from sync.models import Event
 
 from .sites import PASSWORD, PROFILE, neopro_fleet, registered_site
 

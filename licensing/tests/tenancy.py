@@ -13,7 +13,16 @@ from django.urls import reverse
 
 from licensing.tests.factories import UserFactory
 
-APPS = ["licensing", "devices", "releases", "telemetry", "sync"]
+APPS = [
+    "core",
+    "licensing",
+    "devices",
+    "releases",
+    "telemetry",
+    "webhooks",
+    "commands",
+    "documents",
+]
 
 
 def tenant_factories() -> dict:

@@ -4,12 +4,12 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import ApiError
+from core.models import Event
 from licensing import services
 from licensing.codes import Code
 from licensing.keys import LICENSE_KEY_RE, secret_hash
 from licensing.models import License
 from licensing.tests.factories import LicenseFactory, PolicyFactory, TenantFactory
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 

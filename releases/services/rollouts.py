@@ -13,13 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from core import events
 from core.exceptions import ApiError
-from core.tasks import queue_after_commit
 from devices.models import Device
-from sync import events
 
 from ..catalogue import catalogue_invalidate
 from ..models import Release, Rollout, UpdateSession
@@ -204,11 +202,8 @@ def rollout_start(
             targetTenants=rollout.target_tenant_ids,
             targetDevices=len(rollout.target_device_ids),
         )
-        if started:
-            # ITStock's realtime push (`force-update` over Socket.IO), by a task of sync's
-            # named in settings: releases does not import sync.
-            push = import_string(settings.RELAIS_FORCED_UPDATE_PUSH_TASK)
-            queue_after_commit(push, str(rollout.pk))
+        # A forced rollout that starts is pushed (`force-update` over Socket.IO) by realtime,
+        # which subscribes to `update.forced`: releases does not import realtime.
     return rollout
 
 

@@ -83,8 +83,8 @@ def broker_down():
 def test_every_node_route_answers_with_the_broker_down(
     api_client, node, broker_down, local_storage, django_capture_on_commit_callbacks, settings
 ):
-    from sync.models import WebhookDelivery
-    from sync.webhooks import endpoint_create
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import endpoint_create
 
     settings.RELAIS_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     endpoint_create(url="http://127.0.0.1:9/hooks")  # every event, every tenant

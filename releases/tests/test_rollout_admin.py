@@ -4,11 +4,11 @@ refusals, and the rollout actions."""
 import pytest
 from django.utils import translation
 
+from core.models import Event
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory, TenantFactory, UserFactory
 from releases.models import Rollout
 from releases.tests.factories import ReleaseFactory, published_release
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,11 @@ nothing written."""
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import Event
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory, TenantFactory, UserFactory
 from releases.models import Rollout
 from releases.tests.factories import ReleaseFactory, published_release
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/manage/rollouts/"

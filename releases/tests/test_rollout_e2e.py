@@ -88,7 +88,7 @@ def test_beat_carries_a_rollout_to_completion_while_devices_update(worker, fleet
     assert not pending, f"{len(pending)} devices never offered the update"
     # Stage by stage: the beat went 10 → 50 → 100 → completed, each stage once, and the
     # percent devices were offered at only grew.
-    from sync.models import Event
+    from core.models import Event
 
     steps = Event.objects.filter(type__startswith="rollout.").order_by("created_at")
     assert [(e.type, e.payload["percent"]) for e in steps] == [

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import Event
 from devices.models import Device
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from licensing.tests.test_concurrency import _run_concurrently
@@ -16,7 +17,6 @@ from releases.services import rollouts
 from releases.services.sessions import session_id
 from releases.tasks import rollouts_tick_task
 from releases.tests.factories import published_release
-from sync.models import Event
 
 STAGES = [{"percent": 10, "holdMinutes": 60}, {"percent": 50, "holdMinutes": 60}]
 

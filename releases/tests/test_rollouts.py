@@ -5,15 +5,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.event_types import EVENT_TYPES
 from core.exceptions import ApiError
+from core.models import Event
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory, TenantFactory
 from releases.models import Release, Rollout, UpdateSession
 from releases.services import rollouts
 from releases.services.sessions import session_id
 from releases.tests.factories import ReleaseFactory, published_release
-from sync.event_types import EVENT_TYPES
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 STAGES = [

@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.models import Event
 from devices.models import Device
 from devices.services.devices import device_seats_free_silent
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
 from releases.tests.factories import published_release
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 FLEETS = [10, 10_000]
@@ -84,7 +84,7 @@ def test_the_sweep_is_one_select_and_one_update_whatever_the_fleet(license, size
     assert [q.split()[0] for q in sql[:2]] == ["SELECT", "UPDATE"]
     assert '"devices_device"' in sql[0] and '"devices_device"' in sql[1]
     assert len(sql) == 2 + 3 * 2, sql
-    assert sum(q.startswith('INSERT INTO "sync_event"') for q in sql) == 3
+    assert sum(q.startswith('INSERT INTO "core_event"') for q in sql) == 3
     where = sql[0].split(" WHERE ", 1)[1]
     assert '"licensing_policy"."heartbeat_window"' in where, sql[0]  # the window, in SQL
     freed = Device.objects.filter(status=Device.Status.DEACTIVATED)

@@ -18,11 +18,11 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
 
 from devices.tests.factories import DeviceFactory
+from documents.models import SyncDocument
 from licensing.services import api_token_create
 from licensing.tests.factories import LicenseFactory, UserFactory
 from licensing.tests.tenancy import staff_of
 from releases.tests.factories import published_release
-from sync.models import SyncDocument
 
 pytestmark = pytest.mark.django_db
 

@@ -2,13 +2,13 @@ import uuid
 
 import pytest
 
+from core.models import Event
 from devices.models import Device
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import ProductFactory
 from releases.models import UpdateSession
 from releases.services.sessions import transition_allowed
 from releases.tests.factories import published_release
-from sync.models import Event
 
 pytestmark = pytest.mark.django_db
 STATUS = "/api/v1/updates/status"

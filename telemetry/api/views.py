@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -10,6 +9,7 @@ from core.api.parsers import SafeJSONParser
 from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
 from licensing.selectors import tenant_node_license
 
+from ..hooks import heartbeat_commands
 from ..services.ingest import heartbeat_checked, reports_record
 from ..validation import canonical_reports, cybersensei_report
 from .serializers import (
@@ -52,18 +52,17 @@ class TelemetryView(NodeView):
 
 def heartbeat_answer(request, device, data) -> dict:
     """Store the heartbeat `data` of `device`; the answer's body, with the commands queued
-    for the site, now delivered (sync's, named in settings: telemetry does not import
-    sync; no query when nothing was queued)."""
+    for the site, now delivered (by the provider the commands app registers in
+    telemetry.hooks: telemetry does not import it; no query when nothing was queued)."""
     now = timezone.now()
     site_id, report = heartbeat_checked(device=device, payload=data, now=now)
     reports_record(tenant_id=device.tenant_id, device=device, reports=[report], received_at=now)
-    pending = import_string(settings.RELAIS_HEARTBEAT_PENDING_COMMANDS)
     return {
         "ok": True,
         "siteId": site_id,
         "serverTime": now,
         "heartbeatInterval": heartbeat_interval_ms(),
-        "commands": pending(device=device),
+        "commands": heartbeat_commands(device=device),
     }
 
 

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core import events
 from devices.models import Device
 from licensing.models import Tenant
-from sync import events
 
 from ..buffer import peaks
 from ..models import Alert, LatestMetrics, Severity

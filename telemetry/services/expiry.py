@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import events
 from licensing.models import License
-from sync import events
 
 from ..models import LicenseExpiryNotice
 

@@ -4,8 +4,8 @@ fleet-health block, filters and actions (through services)."""
 import pytest
 from django.utils import timezone
 
+from core.models import Event
 from devices.tests.factories import DeviceFactory
-from sync.models import Event
 from telemetry.models import Alert, LatestMetrics, TelemetryRollup
 from telemetry.tests.factories import alert_of
 

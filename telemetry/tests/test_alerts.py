@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.models import Event
 from devices.services.devices import device_deactivate
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, ProductFactory
-from sync.models import Event
 from telemetry.models import Alert, AlertRule
 from telemetry.rules import DEFAULTS, rules_for
 from telemetry.services import staff as services

@@ -9,11 +9,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core.models import Event
 from devices.tests.factories import DeviceFactory
-from sync import webhooks
-from sync.models import Event, WebhookDelivery
-from sync.tests.receiver import start_receiver
 from telemetry.models import Alert
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery
+from webhooks.tests.receiver import start_receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from django.utils import timezone
 
+from commands.services import command_create
 from devices.tests.factories import DeviceFactory
 from devices.tests.sites import neopro_fleet, registered_site
-from sync.commands import command_create
 from telemetry.models import TelemetryReport
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,160 @@
+"""The backoffice side of remote commands: the command list (read, cancel) and, on the
+device list, one "Send command" action per type, each with its own form."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_actions import apply_each
+from core.exceptions import ApiError
+from core.tenancy import TenantScopedAdmin, scope_for_user
+from devices.admin import DeviceAdmin
+from releases.models import Release
+
+from . import services as commands
+from .command_types import SERVICES
+from .models import DeviceCommand
+
+
+@admin.register(DeviceCommand)
+class DeviceCommandAdmin(TenantScopedAdmin):
+    list_display = ["type", "device", "tenant", "status", "created_at", "completed_at"]
+    list_filter = ["status", "type", "tenant"]
+    list_select_related = ["device", "tenant"]
+    search_fields = ["device__hardware_id", "device__name", "type"]
+    readonly_fields = [
+        "id",
+        "tenant",
+        "device",
+        "type",
+        "data",
+        "release",
+        "status",
+        "result",
+        "error",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "delivered_at",
+        "completed_at",
+    ]
+    actions = ["cancel"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # sent from the device list, one form per type
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Cancel selected open commands"), permissions=["change"])
+    def cancel(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            commands.command_cancel,
+            arg="devicecommand",
+            done=_("%(count)d command(s) cancelled."),
+        )
+
+
+# --- One form per command type (the seed's field names) ----------------------------------
+
+
+class DeployVideoForm(forms.Form):
+    videoUrl = forms.CharField(max_length=2000)
+    filename = forms.CharField(max_length=255)
+    originalName = forms.CharField(max_length=255, required=False)
+    category = forms.CharField(max_length=255)
+    subcategory = forms.CharField(max_length=255, required=False)
+    videoId = forms.CharField(max_length=100, required=False)
+    duration = forms.FloatField(min_value=0, required=False)
+
+
+class DeleteVideoForm(forms.Form):
+    filename = forms.CharField(max_length=255)
+    category = forms.CharField(max_length=255)
+    subcategory = forms.CharField(max_length=255, required=False)
+
+
+class UpdateSoftwareForm(forms.Form):
+    release = forms.ModelChoiceField(
+        queryset=Release.objects.filter(status=Release.Status.PUBLISHED),
+        help_text=_("Download URL (presigned at delivery) and sha256 come from the release."),
+    )
+
+
+class UpdateConfigForm(forms.Form):
+    configuration = forms.JSONField(help_text=_("The new configuration.json, as JSON."))
+
+
+class RestartServiceForm(forms.Form):
+    service = forms.ChoiceField(choices=[(s, s) for s in SERVICES])
+
+
+class GetLogsForm(forms.Form):
+    service = forms.ChoiceField(choices=[(s, s) for s in SERVICES])
+    lines = forms.IntegerField(min_value=1, max_value=10_000, initial=100)
+
+
+FORMS = {
+    "deploy_video": DeployVideoForm,
+    "delete_video": DeleteVideoForm,
+    "update_software": UpdateSoftwareForm,
+    "update_config": UpdateConfigForm,
+    "reboot": forms.Form,
+    "restart_service": RestartServiceForm,
+    "get_logs": GetLogsForm,
+    "get_system_info": forms.Form,
+}
+
+
+def _send(request, queryset, type_: str, form) -> None:
+    fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    release = fields.pop("release", None)
+
+    def service(*, device, actor):
+        return commands.command_create(
+            device=device, type=type_, data=fields, release=release, actor=actor
+        )
+
+    apply_each(request, queryset, service, arg="device", done=_("%(count)d command(s) queued."))
+
+
+def send_command_action(type_: str):
+    form_class = FORMS[type_]
+
+    def action(modeladmin, request, queryset):
+        if not request.user.has_perm("commands.add_devicecommand"):
+            raise PermissionDenied
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if isinstance(form, UpdateSoftwareForm):
+            field = form.fields["release"]
+            field.queryset = scope_for_user(field.queryset, request.user)
+        if "apply" in request.POST and form.is_valid():
+            try:
+                _send(request, queryset, type_, form)
+            except ApiError as exc:
+                messages.error(request, exc.message)
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Send %(type)s") % {"type": type_},
+            "command_type": type_,
+            "form": form,
+            "devices": queryset,
+            "action": f"send_{type_}",
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/commands/send_command.html", context)
+
+    action.__name__ = f"send_{type_}"
+    action.short_description = _("Send command: %(type)s") % {"type": type_}
+    action.allowed_permissions = ["change"]
+    return action
+
+
+DeviceAdmin.actions = [*DeviceAdmin.actions, *(send_command_action(t) for t in FORMS)]

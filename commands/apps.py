@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CommandsConfig(AppConfig):
+    """Remote commands for devices (NEOPRO sites); lists them in heartbeat answers."""
+
+    name = "commands"
+    verbose_name = "Remote commands"
+
+    def ready(self):
+        from telemetry.hooks import heartbeat_commands_register
+
+        from .services import commands_pending
+
+        heartbeat_commands_register(commands_pending)

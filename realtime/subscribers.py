@@ -1,0 +1,21 @@
+"""What realtime does when an event is published (registered in RealtimeConfig.ready()):
+a queued command is pushed at once to its site's socket, and a forced rollout that starts
+pushes `force-update` to its devices. Both wait for the commit: a rolled-back change
+pushes nothing."""
+
+from django.db import transaction
+
+from core.models import Event
+from core.tasks import queue_after_commit
+
+
+def on_event(event: Event) -> None:
+    if event.type == "command.queued":
+        from .push import commands_nudge
+
+        device_id = str(event.payload["deviceId"])
+        transaction.on_commit(lambda: commands_nudge(device_id))
+    elif event.type == "update.forced" and event.payload.get("status") == "running":
+        from .tasks import force_update_push_task
+
+        queue_after_commit(force_update_push_task, str(event.payload["rolloutId"]))

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class SyncConfig(AppConfig):
-    name = "sync"
-    verbose_name = "Events and sync"
