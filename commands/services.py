@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
+from core.services import events
 from devices.models import Device
 from releases.links import artifact_url
 from releases.models import Release, UpdateSession

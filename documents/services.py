@@ -12,8 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
+from core.services import events
 
 from . import merge
 from .models import SyncDocument, SyncDocumentRevision, document_name_validator

@@ -10,9 +10,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
-from core.services import model_update
+from core.services import events
+from core.services.changes import model_update
 
 from .codes import Code, license_status_code, message
 from .keys import license_key_generate, secret_hash, token_display_prefix, token_generate

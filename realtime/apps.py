@@ -10,7 +10,7 @@ class RealtimeConfig(AppConfig):
 
     def ready(self):
         from core.api.health import health_section_register
-        from core.events import subscribe
+        from core.services.events import subscribe
 
         from .stats import health_info
         from .subscribers import on_event

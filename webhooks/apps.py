@@ -8,7 +8,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from core.events import subscribe
+        from core.services.events import subscribe
 
         from .services import deliveries_for_event
 

@@ -1,6 +1,6 @@
 """Webhooks (Standard Webhooks): endpoints, and the deliveries that carry events to them.
 
-`core.events.publish` calls `deliveries_for_event` (subscribed in WebhooksConfig.ready()),
+`core.services.events.publish` calls `deliveries_for_event` (subscribed in WebhooksConfig.ready()),
 which writes one delivery per subscribed endpoint in the caller's transaction (the outbox)
 and, after commit, asks for the endpoint's queue to be sent; a beat sweep
 sends whatever is due, so nothing published while the broker was down is lost. An
@@ -25,11 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
-from core import events
 from core.event_types import unknown_patterns
 from core.exceptions import ApiError
 from core.models import Event
-from core.services import model_update
+from core.services import events
+from core.services.changes import model_update
 
 from . import transport
 from .models import WebhookDelivery, WebhookEndpoint

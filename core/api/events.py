@@ -1,5 +1,5 @@
 """The event log in the management API (`/api/v1/manage/events/`): what happened, to which
-tenant, done by whom. Read-only: events are written by `core.events.publish`."""
+tenant, done by whom. Read-only: events are written by `core.services.events.publish`."""
 
 import django_filters
 from rest_framework import serializers

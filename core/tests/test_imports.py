@@ -4,7 +4,7 @@ documents) ← commands ← realtime.
 An app may import from the apps before it, never from one after it or beside it, and never
 from another app's `api/` (what API modules share lives in core.api). Nothing is allowed
 upward: a lower app that must cause work in a higher one publishes an event
-(`core.events.publish`, with subscribers registered in `AppConfig.ready()`) or calls a hook
+(`core.services.events.publish`, with subscribers registered in `AppConfig.ready()`) or calls a hook
 the higher app registered (`telemetry.hooks`, `core.admin_site.dashboard_register`,
 `core.api.health.health_section_register`). commands sits above telemetry because it
 registers into telemetry's hooks; realtime sits on top: it pushes commands and forced
@@ -90,6 +90,8 @@ def test_the_check_catches_an_upward_import(tmp_path, monkeypatch):
 def test_the_check_catches_an_import_beside(tmp_path, monkeypatch):
     fake = tmp_path / "webhooks"
     fake.mkdir()
-    (fake / "leak.py").write_text("from core import events\nfrom documents import services\n")
+    (fake / "leak.py").write_text(
+        "from core.services import events\nfrom documents import services\n"
+    )
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert _violations("webhooks") == ["webhooks/leak.py:2 imports documents"]

@@ -1,7 +1,7 @@
 """Settings wire no code (STYLE: "code wired by dotted paths in settings" is what to leave).
 
 An app that needs work from an app above it gets it through a registration made in that
-app's `AppConfig.ready()` (core.events.subscribe, core.admin_site.dashboard_register,
+app's `AppConfig.ready()` (core.services.events.subscribe, core.admin_site.dashboard_register,
 core.api.health.health_section_register, telemetry.hooks), which imports and IDEs follow;
 a dotted path in settings hides the dependency from both, and one read from the
 environment lets an operator swap code.

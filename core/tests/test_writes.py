@@ -2,8 +2,7 @@
 deleted outside a service module. Views, serializers, admins, tasks and selectors call
 services; migrations, tests and management commands are exempt.
 
-Service modules are `services.py` (or a `services/` package) and the few modules that are
-services under a domain name, listed here with why."""
+Service modules are `services.py` or the modules of a `services/` package: no exception."""
 
 import ast
 from pathlib import Path
@@ -24,17 +23,11 @@ WRITES = {"save", "delete", "create", "update", "bulk_create", "bulk_update"} | 
     "get_or_create",
     "update_or_create",
 }
-SERVICE_MODULES = {
-    "core/events.py",  # events.publish, the outbox writer every service calls
-}
 NOT_THE_ORM = ("cache", "storage", "session", "client", "pipe")
 
 
 def _is_service(path: Path) -> bool:
-    relative = path.relative_to(ROOT).as_posix()
-    return (
-        path.name == "services.py" or "services" in path.parts[:-1] or relative in SERVICE_MODULES
-    )
+    return path.name == "services.py" or "services" in path.parts[:-1]
 
 
 def _writes_outside_services() -> list[str]:

@@ -9,11 +9,11 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.credentials import credentials_changed
 from core.exceptions import ApiError
 from core.locks import advisory_xact_lock
-from core.services import model_update
+from core.services import events
+from core.services.changes import model_update
 from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash, token_display_prefix, token_generate
 from licensing.models import License, Tenant

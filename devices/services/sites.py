@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
 from core.locks import advisory_xact_lock
+from core.services import events
 from licensing.codes import Code, license_refusal, license_status_code
 from licensing.keys import secret_hash
 from licensing.models import License, Product

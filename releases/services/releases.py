@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
-from core.services import model_update
+from core.services import events
+from core.services.changes import model_update
 from devices.platforms import validate_platform
 from licensing.models import Product, Tenant
 from licensing.services import product_manifest_serial_bump

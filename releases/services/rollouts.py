@@ -15,8 +15,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
+from core.services import events
 from devices.models import Device
 
 from ..catalogue import catalogue_invalidate

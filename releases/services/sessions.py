@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
+from core.services import events
 from devices.models import Device
 from devices.services.devices import device_set_version, device_touch
 from licensing.models import License

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from core import events
+from core.services import events
 from devices.models import Device
 from licensing.models import Tenant
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import events
+from core.services import events
 from licensing.models import License
 
 from ..models import LicenseExpiryNotice

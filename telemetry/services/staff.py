@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
 from core.exceptions import ApiError
-from core.services import model_update
+from core.services import events
+from core.services.changes import model_update
 
 from .. import rules
 from ..models import Alert, AlertRule

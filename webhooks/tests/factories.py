@@ -1,4 +1,4 @@
-from core.events import publish
+from core.services.events import publish
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create
 

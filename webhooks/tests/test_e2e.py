@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
-from core import events
+from core.services import events
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery
 from webhooks.tests.receiver import start_receiver

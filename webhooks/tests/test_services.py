@@ -8,9 +8,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from core import events
 from core.event_types import EVENT_TYPES
 from core.models import Event
+from core.services import events
 from licensing.tests.factories import LicenseFactory, TenantFactory
 from licensing.tests.tenancy import staff_of
 from webhooks import services as webhooks

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from .models import Event
+from ..models import Event
 
 Subscriber = Callable[[Event], object]
 _subscribers: list[Subscriber] = []

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from .exceptions import ApiError
+from ..exceptions import ApiError
 
 
 def model_update(instance, *, editable: set[str], changes: dict) -> tuple[object, list[str]]:
