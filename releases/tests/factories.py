@@ -60,9 +60,18 @@ def forget_caches() -> None:
 
 
 def in_another_process(code: str) -> None:
-    """Run `code` in a second Python process of this installation (same settings, same
-    database URL and shared cache), as another web or worker process would."""
+    """Run `code` in a second Python process of this installation (same settings, the test
+    database and the shared cache), as another web or worker process would."""
+    from django.db import connection
+
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    database = connection.settings_dict
+    if connection.vendor == "postgresql":  # the test database, not the one the URL names
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        env["DATABASE_URL"] = (
+            f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}"
+            f"/{database['NAME']}"
+        )
     script = f"import django\ndjango.setup()\n{code}"
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60, cwd=ROOT)
 
