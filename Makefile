@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev
+.PHONY: run test lint typecheck docs install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,13 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# Types where they pay: mypy with django-stubs on the modules pyproject.toml's [tool.mypy] lists.
+typecheck: install-dev
+	$(BIN)/mypy
+
+# The documentation site, strictly: a broken link or a page missing from the nav fails.
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck docs
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -72,13 +72,14 @@ def seed(args) -> None:
             SELECT gen_random_uuid(), 'Tenant ' || i, 'tenant-' || i, true, now()
             FROM generate_series(1, %s) i;
             INSERT INTO licensing_product (slug, name, distribution, allowed_commands,
-                                           is_active, created_at)
-            SELECT 'product-' || i, 'Product ' || i, 'licensed', '[]', true, now()
+                                           is_active, created_at, manifest_serial)
+            SELECT 'product-' || i, 'Product ' || i, 'licensed', '[]', true, now(), 0
             FROM generate_series(1, %s) i;
             INSERT INTO licensing_policy (product_id, name, max_devices, duration,
                 max_validations, heartbeat_window, grace_period, maintenance_duration,
-                entitlements, is_active)
-            SELECT id, 'Unlimited', NULL, NULL, NULL, NULL, interval '0', NULL, '{}', true
+                entitlements, is_active, offline_validity)
+            SELECT id, 'Unlimited', NULL, NULL, NULL, NULL, interval '0', NULL, '{}', true,
+                   interval '30 days'
             FROM licensing_product;
             """,
             [t, p],
@@ -143,10 +144,10 @@ def seed(args) -> None:
             )
             INSERT INTO releases_updatesession (id, device_id, release_id, from_version,
                 to_version, status, percent, error, duration_seconds, started_at, updated_at,
-                completed_at)
+                completed_at, attempt)
             SELECT gen_random_uuid(), device_id, release_id, '1.0.0', version, status, 100,
                    CASE WHEN status = 'FAILED' THEN 'Installer exited with 1603' ELSE '' END,
-                   60, at, at, CASE WHEN status = 'COMPLETED' THEN at END
+                   60, at, at, CASE WHEN status = 'COMPLETED' THEN at END, 1
             FROM (
                 SELECT device_id, release_id, version, at,
                        CASE WHEN x < 0.90 THEN 'COMPLETED' WHEN x < 0.95 THEN 'FAILED'

@@ -1,0 +1,82 @@
+"""Every bench/ script runs at a tiny size, so none rots unnoticed (they seed with raw SQL and
+the ORM of the day). They need PostgreSQL (each recreates a database whose name contains
+"bench") and, for the servers they start, Redis; wrk for node_wrk.py."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ["--devices", "20", "--sample", "5", "--workers", "1", "--threads", "2"]
+LOAD = ["--duration", "1", "--warmup", "0"]
+
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    or not os.environ.get("REDIS_URL"),
+    reason="bench/ scripts run on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
+)
+
+
+def _bench(script, *args, database):
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}"
+    env = {**os.environ, "DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, f"bench/{script}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_dashboard_seeds_and_renders():
+    out = _bench(
+        "dashboard.py",
+        *("--devices", "200", "--sessions", "500", "--tenants", "3", "--products", "1"),
+        *("--releases", "2", "--repeat", "1"),
+        database="relais_bench_t_dashboard",
+    )
+    assert "platform staff" in out and "tenant staff" in out
+
+
+def test_update_check_offers_the_newest_release():
+    out = _bench(
+        "update_check.py",
+        *TINY,
+        *LOAD,
+        *("--releases", "2", "--concurrency", "2"),
+        database="relais_bench_t_update_check",
+    )
+    assert "check sample: version 1.2.0, updateAvailable True" in out
+
+
+def test_telemetry_stores_what_it_loads():
+    out = _bench(
+        "telemetry.py",
+        *TINY,
+        *LOAD,
+        *("--concurrency", "2", "--batch", "10"),
+        database="relais_bench_t_telemetry",
+    )
+    assert "rows stored during the load" in out
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk (Debian's package) is not installed")
+def test_node_wrk_loads_every_route():
+    out = _bench(
+        "node_wrk.py",
+        *TINY,
+        *("--duration", "1", "--warmup", "1"),  # wrk takes no zero-second run
+        *("--releases", "2", "--rounds", "1", "--connections", "2", "--wrk-threads", "1"),
+        database="relais_bench_t_node_wrk",
+    )
+    assert "check" in out
