@@ -71,12 +71,20 @@ def test_telemetry_stores_what_it_loads():
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk (Debian's package) is not installed")
-def test_node_wrk_loads_every_route():
+def test_node_wrk_loads_every_route_and_node_lookup_times_both_lookups(tmp_path):
+    fleet = tmp_path / "fleet.tsv"
     out = _bench(
         "node_wrk.py",
         *TINY,
         *("--duration", "1", "--warmup", "1"),  # wrk takes no zero-second run
         *("--releases", "2", "--rounds", "1", "--connections", "2", "--wrk-threads", "1"),
+        *("--auth", "license-key", "--fleet", str(fleet)),
         database="relais_bench_t_node_wrk",
     )
     assert "check" in out
+    out = _bench(
+        "node_lookup.py",
+        *("--fleet", str(fleet), "--lookups", "5", "--rounds", "1"),
+        database="relais_bench_t_node_wrk",
+    )
+    assert "through_the_orm" in out and "in_sql" in out
