@@ -11,6 +11,7 @@ its own. Without it the tests are skipped. The network may be closed, so everyth
 Chromium would fetch in the background is turned off.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,15 @@ def page(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def docs_screenshot(page, name: str) -> None:
+    """With RELAIS_DOCS_SCREENSHOTS=1, save what the page shows as docs/img/<name>.png: the
+    documentation's backoffice pictures are taken by the browser tests, on the flows they
+    test (`RELAIS_DOCS_SCREENSHOTS=1 .venv/bin/pytest -k browser`)."""
+    if os.environ.get("RELAIS_DOCS_SCREENSHOTS"):
+        DOCS_IMAGES.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"), full_page=False)

@@ -69,6 +69,7 @@ def test_platform_admin_issues_a_license_sees_its_key_once_then_suspends_it(page
     assert re.match(r".*/admin/secret/[^/]+/$", page.url), page.url
     secret_url = page.url
     assert "Shown once" in body_text(page)
+    browser_fixtures.docs_screenshot(page, "license-key-shown-once")
     keys = KEY_RE.findall(body_text(page))
     assert len(keys) == 1, f"the key must be shown exactly once, saw {keys}"
     key = keys[0]

@@ -31,6 +31,7 @@ def test_upload_on_the_release_page_then_publish(page, live_server, tmp_path, lo
     page.get_by_label("Notes").fill("Nouvelles fonctionnalités")
     page.locator("input[name='artifacts-0-platform']").fill("windows-x86_64")
     page.locator("input[name='artifacts-0-file']").set_input_files(str(installer))
+    browser_fixtures.docs_screenshot(page, "release-add")
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("ul.messagelist li.success").wait_for()
 
@@ -42,6 +43,7 @@ def test_upload_on_the_release_page_then_publish(page, live_server, tmp_path, lo
     page.locator("ul.messagelist li.success", has_text="1 release(s) published.").wait_for()
     row = page.locator("#result_list tbody tr").filter(has_text="1.1.0")
     assert row.locator("td.field-status").inner_text() == "Published"
+    browser_fixtures.docs_screenshot(page, "releases")
 
     offer = requests.get(
         f"{live_server.url}/api/v1/updates/check",

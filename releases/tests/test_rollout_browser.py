@@ -31,6 +31,7 @@ def test_force_progressively_then_watch_it_on_the_dashboard(page):
     page.get_by_label("Progressive").check()
     page.get_by_label("Stages (%)").fill("10,50,100")
     page.get_by_label("Hold per stage (minutes)").fill("60")
+    browser_fixtures.docs_screenshot(page, "force-update")
     page.get_by_role("button", name="Force the update").click()
 
     page.locator("ul.messagelist li.success", has_text="Update to ITStock CRM 1.1.0").wait_for()
@@ -43,6 +44,7 @@ def test_force_progressively_then_watch_it_on_the_dashboard(page):
     versions = page.locator(".product-panel .versions-chart svg")
     assert versions.count() == 1 and "1.0.0" in versions.text_content()
     page.screenshot(path=SCREENSHOT, full_page=True)
+    browser_fixtures.docs_screenshot(page, "dashboard")
 
     # Bad input on the same form: a clear message, nothing written.
     page.goto(f"/admin/releases/release/{release.pk}/force/")
