@@ -103,8 +103,9 @@ def command_message(command: DeviceCommand) -> dict:
     """The agent's `{id, type, data}`; a release's download URL is presigned now, at
     delivery, so that it has its whole lifetime ahead of it."""
     data = dict(command.data)
-    if command.release_id is not None:
-        artifact = release_artifact_for(command.device, command.release)
+    release = command.release
+    if release is not None:
+        artifact = release_artifact_for(command.device, release)
         data["updateUrl"] = artifact_url(artifact)
     return {"id": str(command.pk), "type": command.type, "data": data}
 
@@ -260,8 +261,8 @@ def _update_outcome(command: DeviceCommand, status: str, result, error: str) -> 
 def command_cancel(*, devicecommand: DeviceCommand, actor=None) -> DeviceCommand:
     """Cancel an open command (a delivered one may already be running on the device)."""
     with transaction.atomic():
-        command = DeviceCommand.objects.select_for_update().select_related("tenant")
-        command = command.get(pk=devicecommand.pk)
+        commands = DeviceCommand.objects.select_for_update().select_related("tenant")
+        command = commands.get(pk=devicecommand.pk)
         if command.status not in DeviceCommand.OPEN:
             raise ApiError(
                 "COMMAND_CLOSED",

@@ -12,10 +12,11 @@ def _kept_client(cache_client: RedisCacheClient, write: bool):
     on it (a client is thread-safe). Django's RedisCacheClient builds a new one for every
     operation, and building one (its table of response callbacks) cost more than the round
     trip on the hot path (bench/README.md)."""
-    pool = cache_client._get_connection_pool(write)
+    # django-stubs leave out RedisCacheClient's private members, which Django has (5.2).
+    pool = cache_client._get_connection_pool(write)  # type: ignore[attr-defined]
     client = getattr(pool, "relais_client", None)
     if client is None:
-        client = pool.relais_client = cache_client._client(connection_pool=pool)
+        client = pool.relais_client = cache_client._client(connection_pool=pool)  # type: ignore[attr-defined]
     return client
 
 
@@ -66,9 +67,4 @@ def redis_client():
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    cache_client = backend._cache
-    pool = cache_client._get_connection_pool(write=True)
-    client = getattr(pool, "relais_client", None)
-    if client is None:
-        client = pool.relais_client = cache_client._client(connection_pool=pool)
-    return client
+    return _kept_client(backend._cache, write=True)

@@ -44,7 +44,11 @@ class Window(NamedTuple):
 @lru_cache(maxsize=64)
 def rate_parse(rate: str) -> Rate:
     """A rate as settings write it (DRF's `120/min`, `20/hour`...)."""
-    return Rate(*SimpleRateThrottle.parse_rate(None, rate))
+    # DRF's parser reads nothing of its throttle: one made without __init__ (which wants a
+    # configured scope) is enough.
+    limit, period = SimpleRateThrottle.__new__(SimpleRateThrottle).parse_rate(rate)
+    assert limit is not None and period is not None  # only a rate of None parses to None
+    return Rate(limit, period)
 
 
 def rate_hit(rate: Rate, key: str) -> bool:

@@ -4,6 +4,8 @@ saves nothing and records nothing."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+from typing import Final
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -18,7 +20,14 @@ from .codes import Code, license_status_code, message
 from .keys import license_key_generate, secret_hash, token_display_prefix, token_generate
 from .models import ApiToken, License, Policy, Product, Tenant, User
 
-_UNSET = object()
+
+class _Unset(Enum):
+    """An argument not given (None is a value: no expiry, no limit)."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
 
 
 # --- Tenants, products, policies --------------------------------------------------------
@@ -228,10 +237,10 @@ def license_issue(
     tenant: Tenant,
     policy: Policy,
     name: str = "",
-    expires_at: datetime | None | object = _UNSET,
-    updates_until: datetime | None | object = _UNSET,
-    max_devices: int | None | object = _UNSET,
-    max_validations: int | None | object = _UNSET,
+    expires_at: datetime | None | _Unset = _UNSET,
+    updates_until: datetime | None | _Unset = _UNSET,
+    max_devices: int | None | _Unset = _UNSET,
+    max_validations: int | None | _Unset = _UNSET,
 ) -> IssuedLicense:
     """Issue a license of the policy's product; explicit arguments override the policy's
     values."""

@@ -160,6 +160,8 @@ class UpdateSession(models.Model):
 
     tenant_lookup = "device__tenant"
     objects = TenantQuerySet.as_manager()
+    # Not a column: set by session_report on the row it returns (a late report, acknowledged).
+    stale: bool
 
     class Meta:
         ordering = ["-updated_at"]

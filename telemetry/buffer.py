@@ -17,6 +17,7 @@ The cache being down loses a note (logged), never the report or the request.
 
 import json
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -36,7 +37,7 @@ class Buffer:
             f"relais:{name}:{k}" for k in ("seq", "done", "taking")
         )
 
-    def note(self, values: dict[str, dict]) -> None:
+    def note(self, values: dict[str, Any]) -> None:
         """Note field → value (JSON types). Never raises."""
         try:
             encoded = {
@@ -59,7 +60,7 @@ class Buffer:
         # Metric names may hold spaces: keys stay safe for every cache backend.
         return f"{self.hash}:{kind}:{quote(field, safe=':-')}"
 
-    def take(self) -> dict[str, dict]:
+    def take(self) -> dict[str, Any]:
         """Field → value noted since the last flush."""
         client = redis_client()
         if client is not None:
@@ -69,7 +70,7 @@ class Buffer:
             return {k.decode(): json.loads(v) for k, v in client.hgetall(target).items()}
         last, done = cache.get(self.seq, 0), cache.get(self.done_key, 0)
         items = [f"{self.hash}:item:{n}" for n in range(done + 1, last + 1)]
-        found: dict[str, dict] = {}
+        found: dict[str, Any] = {}
         for start in range(0, len(items), 1000):
             fields = list(cache.get_many(items[start : start + 1000]).values())
             # Clear the marks before reading: a note from now on takes a new number.

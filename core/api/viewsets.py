@@ -28,7 +28,9 @@ def scope_input(
     for name, field in serializer.fields.items():
         relation = field.child_relation if isinstance(field, ManyRelatedField) else field
         if isinstance(relation, RelatedField) and getattr(relation, "queryset", None) is not None:
-            relation.queryset = scope_for_user(relation.queryset, user, write=name in write_fields)
+            # DRF's stubs type `queryset` as a Manager too, whose __get__ in django-stubs
+            # refuses any instance but Options (django-stubs' workaround of mypy#13608).
+            relation.queryset = scope_for_user(relation.queryset, user, write=name in write_fields)  # type: ignore[arg-type]
     return serializer
 
 

@@ -82,17 +82,21 @@ def device_register(
             )
             .first()
         )
-        moving = device is not None and device.license_id != license.pk
-        if moving and device.is_active and license_status_code(device.license) == Code.VALID:
-            raise ApiError(
-                "HARDWARE_ID_TAKEN", _("This hardware id is registered with another license."), 409
-            )
         created = device is None
+        moving = False
+        if device is not None:
+            moving = device.license_id != license.pk
+            if moving and device.is_active and license_status_code(device.license) == Code.VALID:
+                raise ApiError(
+                    "HARDWARE_ID_TAKEN",
+                    _("This hardware id is registered with another license."),
+                    409,
+                )
         # A new device, a deactivated one, or one leaving a dead license takes a seat here.
-        needs_seat = created or moving or not device.is_active
+        needs_seat = device is None or moving or not device.is_active
         if needs_seat and not seat_available(license):
             raise license_refusal(Code.TOO_MANY_DEVICES)
-        if created:
+        if device is None:
             device = Device(
                 tenant_id=license.tenant_id, product_id=license.product_id, license=license
             )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ..models import UpdateDay, UpdateSession
 
 S = UpdateSession.Status
-COUNTED = {S.COMPLETED: "completed", S.FAILED: "failed", S.ROLLED_BACK: "failed"}
+COUNTED: dict[str, str] = {S.COMPLETED: "completed", S.FAILED: "failed", S.ROLLED_BACK: "failed"}
 
 
 def outcome_count(*, device, status: str, at=None) -> None:

@@ -234,6 +234,7 @@ def artifact_delete(*, artifact: Artifact, actor=None) -> None:
     if release.status != Release.Status.DRAFT:
         raise ApiError("RELEASE_NOT_DRAFT", _("Artifacts of a published release are kept."), 409)
     name = artifact.file.name
+    assert name is not None  # the file is required
     artifact_id, platform = artifact.pk, artifact.platform
     artifact.delete()
     _publish("artifact.deleted", release, actor, artifactId=artifact_id, platform=platform)

@@ -343,6 +343,7 @@ def failure_stats(release_id) -> tuple[int, int]:
 def hold_elapsed(rollout: Rollout, now) -> bool:
     minutes = rollout.stages[rollout.stage]["holdMinutes"]
     unit = settings.RELAIS_ROLLOUT_HOLD_UNIT_SECONDS
+    assert rollout.stage_started_at is not None  # set when the rollout began
     return now >= rollout.stage_started_at + timedelta(seconds=minutes * unit)
 
 
@@ -352,8 +353,8 @@ def rollout_tick(*, rollout_id, now=None) -> str:
     the threshold (once the sample is large enough); else advance it when its stage's hold
     is over. Returns what it did: "started", "halted", "advanced", "completed" or ""."""
     now = now or timezone.now()
-    rollout = Rollout.objects.select_for_update().select_related("release__product")
-    rollout = rollout.filter(pk=rollout_id).first()
+    rollouts = Rollout.objects.select_for_update().select_related("release__product")
+    rollout = rollouts.filter(pk=rollout_id).first()
     if rollout is None:
         return ""
     if rollout.status == R.SCHEDULED:

@@ -44,7 +44,13 @@ def session_device_id(sid: uuid.UUID, release_id) -> uuid.UUID:
 # --- Status reports --------------------------------------------------------------------
 
 S = UpdateSession.Status
-_RANK = {S.PENDING: 0, S.DOWNLOADING: 1, S.DOWNLOADED: 2, S.INSTALLING: 3, S.COMPLETED: 4}
+_RANK: dict[str, int] = {
+    S.PENDING: 0,
+    S.DOWNLOADING: 1,
+    S.DOWNLOADED: 2,
+    S.INSTALLING: 3,
+    S.COMPLETED: 4,
+}
 _TERMINAL = {S.COMPLETED, S.FAILED, S.ROLLED_BACK}
 APPLY, STALE, RETRY, CONFLICT = "apply", "stale", "retry", "conflict"
 

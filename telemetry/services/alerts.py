@@ -19,7 +19,7 @@ from ..buffer import peaks
 from ..models import Alert, LatestMetrics, Severity
 from ..rules import Rule, rules_for
 
-RANK = {None: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+RANK: dict[str | None, int] = {None: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 OFFLINE_BATCH = 5000  # devices turned offline per sweep; the rest the next minute
 
 
@@ -96,6 +96,7 @@ def _peaks(rules: dict[str, Rule], reports) -> dict[str, tuple[str, float, float
             severity = rule.severity(value)
             if severity and RANK[severity] >= RANK[peaks.get(metric, (None,))[0]]:
                 threshold = rule.critical if severity == Severity.CRITICAL else rule.warning
+                assert threshold is not None  # the severity came from this threshold
                 peaks[metric] = (severity, value, threshold)
     return peaks
 
@@ -176,15 +177,15 @@ def alerts_resolve_recovered(*, device_ids=None, now=None) -> int:
     alerts = Alert.objects.filter(status=Alert.Status.OPEN).exclude(metric=Alert.OFFLINE)
     if device_ids is not None:
         alerts = alerts.filter(device_id__in=list(device_ids))
-    alerts = list(alerts.select_related("device"))
-    if not alerts:
+    open_alerts = list(alerts.select_related("device"))
+    if not open_alerts:
         return 0
     latest = {
         row.device_id: row.metrics
-        for row in LatestMetrics.objects.filter(device_id__in={a.device_id for a in alerts})
+        for row in LatestMetrics.objects.filter(device_id__in={a.device_id for a in open_alerts})
     }
     resolved = 0
-    for alert in alerts:
+    for alert in open_alerts:
         device = alert.device
         rule = rules_for(tenant_id=device.tenant_id, product_id=device.product_id).get(alert.metric)
         value = latest.get(alert.device_id, {}).get(alert.metric)
@@ -232,7 +233,7 @@ def devices_offline_sweep(*, now=None) -> dict:
     offline = 0
     for device in silent:
         with transaction.atomic():
-            alert = alert_open(
+            opened = alert_open(
                 device=device,
                 metric=Alert.OFFLINE,
                 severity=Severity.CRITICAL,
@@ -240,7 +241,7 @@ def devices_offline_sweep(*, now=None) -> dict:
                 threshold=settings.RELAIS_OFFLINE_AFTER_SECONDS,
                 now=now,
             )
-            if alert is None:
+            if opened is None:
                 continue
             offline += 1
             events.publish(

@@ -30,6 +30,7 @@ def licenses_expiry_warn(*, now=None) -> int:
     }
     warned = 0
     for license in licenses:
+        assert license.expires_at is not None  # filtered on it
         left = license.expires_at - now
         days = next(d for d in thresholds if left <= timedelta(days=d))
         # A nearer warning already sent covers the farther ones.

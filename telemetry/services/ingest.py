@@ -79,7 +79,8 @@ def reports_insert(*, tenant_id, device_id, reports: list[Report], received_at: 
             sql = _async_commit_prefix() + _PG_INSERT.format(table=table)
             cursor.execute(sql, [tenant_id, device_id, received_at, doc])
         return len(reports)
-    fields = [TelemetryReport._meta.get_field(c.removesuffix("_id")) for c in COLUMNS]
+    by_column = {f.column: f for f in TelemetryReport._meta.concrete_fields}
+    fields = [by_column[c] for c in COLUMNS]
     rows = []
     for r in reports:
         values = (tenant_id, device_id, r.kind, received_at, r.reported_at, r.uptime, r.version)

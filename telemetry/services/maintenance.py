@@ -2,7 +2,7 @@
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,6 +18,12 @@ from .alerts import alerts_raise_noted, alerts_resolve_recovered
 ROLLUP_LAG = timedelta(seconds=60)  # reports committing this late after their time: missed
 ROLLUP_SPAN = timedelta(hours=6)  # at most this much time per run
 PRUNE_SECONDS = 120  # time budget of one retention run
+
+
+def _noted_time(value: str) -> datetime:
+    parsed = parse_datetime(value)
+    assert parsed is not None  # noted by the ingest from a datetime (DjangoJSONEncoder)
+    return parsed
 
 
 def latest_metrics_flush(*, now=None) -> int:
@@ -38,7 +44,7 @@ def latest_metrics_flush(*, now=None) -> int:
             LatestMetrics(
                 device_id=pk,
                 tenant_id=taken[str(pk)]["tenant"],
-                received_at=parse_datetime(taken[str(pk)]["receivedAt"]),
+                received_at=_noted_time(taken[str(pk)]["receivedAt"]),
                 reported_at=parse_datetime(taken[str(pk)]["reportedAt"] or ""),
                 uptime=taken[str(pk)]["uptime"],
                 version=taken[str(pk)]["version"] or "",
