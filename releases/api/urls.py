@@ -13,6 +13,13 @@ node_urlpatterns = [
         UpdateDownloadView.as_view(),
         name="update-download",
     ),
+    # The same download, its URL ending in the file's name: updaters that choose a file by
+    # its extension (electron-updater's ".zip" on macOS) read it from the path.
+    path(
+        "updates/download/<str:artifact_id>/<str:filename>",
+        UpdateDownloadView.as_view(),
+        name="update-download-named",
+    ),
 ]
 
 dialect_urlpatterns = [

@@ -115,7 +115,7 @@ class UpdateDownloadView(NodeView):
     permission_classes = []
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes, 302: None})
-    def get(self, request, artifact_id):
+    def get(self, request, artifact_id, filename=None):
         principal = request.user
         license = getattr(principal, "license", None)
         artifact = artifact_for_download(artifact_id=artifact_id, license=license)
