@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .dialects import CyberSenseiDownloadView, CyberSenseiUpdateCheckView, DataShareLatestView
 from .manage import ArtifactViewSet, ReleaseViewSet, RolloutViewSet, UpdateSessionViewSet
-from .views import UpdateCheckView, UpdateDownloadView, UpdateStatusView
+from .views import UpdateCheckView, UpdateDownloadNamedView, UpdateDownloadView, UpdateStatusView
 
 node_urlpatterns = [
     path("updates/check", UpdateCheckView.as_view(), name="update-check"),
@@ -17,7 +17,7 @@ node_urlpatterns = [
     # its extension (electron-updater's ".zip" on macOS) read it from the path.
     path(
         "updates/download/<str:artifact_id>/<str:filename>",
-        UpdateDownloadView.as_view(),
+        UpdateDownloadNamedView.as_view(),
         name="update-download-named",
     ),
 ]
