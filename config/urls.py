@@ -12,6 +12,7 @@ from devices.api.urls import node_urlpatterns as devices_node
 from documents.api.urls import dialect_urlpatterns as documents_dialect
 from documents.api.urls import manage_router as documents_manage
 from documents.api.urls import node_urlpatterns as documents_node
+from feeds.api.urls import feed_urlpatterns
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
@@ -64,4 +65,5 @@ urlpatterns = [
     *releases_dialects,
     *documents_dialect,
     *telemetry_dialects,
+    *feed_urlpatterns,
 ]

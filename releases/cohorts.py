@@ -84,6 +84,19 @@ def in_rollout(state: RolloutState | None, release_id, *, device_id, tenant_id) 
     return reached(state, release_id, device_id=device_id, tenant_id=tenant_id)
 
 
+def staged(state: RolloutState | None) -> bool:
+    """Whether an anonymous updater that stages on its own side (electron-updater's
+    `stagingPercentage`) is shown the release, with the rollout's percent to apply: the
+    rollout offers it to everybody (no targets) and is running, paused or completed."""
+    return (
+        state is not None
+        and state.status in OFFERING
+        and not state.tenant_ids
+        and not state.device_ids
+        and state.percent > 0
+    )
+
+
 def forced_for(state: RolloutState | None, *, device_id, tenant_id) -> bool:
     """Is the offer mandatory for this device because a forced rollout targets it?"""
     return (

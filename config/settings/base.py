@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "telemetry",
     "webhooks",
     "documents",
+    "feeds",
     "commands",
     "realtime",
 ]

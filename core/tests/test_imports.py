@@ -1,5 +1,5 @@
 """Imports run one way: core ← licensing ← devices ← releases ← (telemetry, webhooks,
-documents) ← commands ← realtime.
+documents, feeds) ← commands ← realtime.
 
 An app may import from the apps before it, never from one after it or beside it, and never
 from another app's `api/` (what API modules share lives in core.api). Nothing is allowed
@@ -25,6 +25,7 @@ ORDER = {
     "telemetry": 4,
     "webhooks": 4,
     "documents": 4,
+    "feeds": 4,
     "commands": 5,
     "realtime": 6,
 }

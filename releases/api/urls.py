@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .dialects import CyberSenseiDownloadView, CyberSenseiUpdateCheckView, DataShareLatestView
 from .manage import ArtifactViewSet, ReleaseViewSet, RolloutViewSet, UpdateSessionViewSet
-from .views import UpdateCheckView, UpdateDownloadView, UpdateStatusView
+from .views import UpdateCheckView, UpdateDownloadNamedView, UpdateDownloadView, UpdateStatusView
 
 node_urlpatterns = [
     path("updates/check", UpdateCheckView.as_view(), name="update-check"),
@@ -12,6 +12,13 @@ node_urlpatterns = [
         "updates/download/<str:artifact_id>",
         UpdateDownloadView.as_view(),
         name="update-download",
+    ),
+    # The same download, its URL ending in the file's name: updaters that choose a file by
+    # its extension (electron-updater's ".zip" on macOS) read it from the path.
+    path(
+        "updates/download/<str:artifact_id>/<str:filename>",
+        UpdateDownloadNamedView.as_view(),
+        name="update-download-named",
     ),
 ]
 

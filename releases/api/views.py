@@ -120,3 +120,15 @@ class UpdateDownloadView(NodeView):
         license = getattr(principal, "license", None)
         artifact = artifact_for_download(artifact_id=artifact_id, license=license)
         return artifact_response(request, artifact)
+
+
+class UpdateDownloadNamedView(UpdateDownloadView):
+    """`GET /api/v1/updates/download/<id>/<filename>`: the same download, its URL ending in
+    the file's name (the feeds link it so: updaters choose a file by its extension)."""
+
+    @extend_schema(
+        operation_id="api_v1_updates_download_named_retrieve",
+        responses={(200, "application/octet-stream"): bytes, 302: None},
+    )
+    def get(self, request, artifact_id, filename):
+        return super().get(request, artifact_id)

@@ -15,7 +15,7 @@ from devices.platforms import (
 from devices.services.devices import device_seen
 
 from ..catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
-from ..cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached
+from ..cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached, staged
 from ..versions import version_or_refuse
 
 
@@ -38,6 +38,9 @@ class Audience:
     # Rollouts only (never part of a shelf's key): None for a dialect that checks per
     # tenant, or anonymous.
     device_id: str | None = None
+    # Anonymous updaters that apply the rollout's percent themselves (electron-updater's
+    # stagingPercentage): shown a release its rollout offers to everybody (cohorts.staged).
+    staged: bool = False
 
 
 def pick_artifact(
@@ -126,7 +129,9 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     for release, artifact in gated:  # newest first
         if current is not None and release.semver <= current:
             break
-        if not in_rollout(release.rollout, release.id, **who):
+        if not in_rollout(release.rollout, release.id, **who) and not (
+            audience.staged and staged(release.rollout)
+        ):
             continue
         if best is None or release.semver > best[0].semver:
             if artifact is None:

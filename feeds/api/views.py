@@ -1,0 +1,79 @@
+"""The updaters' feeds: thin views over feeds.selectors (the update check's offer)."""
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from core.api.views import NodeView
+from feeds.formats import electron_yaml, tauri_body
+from feeds.selectors import (
+    electron_platform,
+    feed_audience,
+    feed_not_found,
+    feed_offer,
+    feed_product,
+    staging_percent,
+    tauri_platform,
+)
+
+
+def download_url(request, artifact) -> str:
+    """The existing download route, ending in the file's name (credentials as for the feed:
+    the updaters send the same headers to both)."""
+    url = reverse("update-download-named", args=[artifact.id, artifact.filename])
+    return request.build_absolute_uri(url)
+
+
+class FeedView(NodeView):
+    """Anonymous for `open` products; otherwise `Authorization: Bearer` with a device token,
+    or a license key (with `hardwareId` to be counted as the device)."""
+
+    license_only_ok = True
+    permission_classes = []
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # A licensed feed is the caller's own: no shared cache keeps it.
+        anonymous = getattr(request.user, "license", None) is None
+        response["Cache-Control"] = "no-cache" if anonymous else "private, no-cache"
+        return response
+
+
+class ElectronFeedView(FeedView):
+    """`GET /feeds/<product>/<channel>/latest.yml` (and `latest-mac.yml`,
+    `latest-linux.yml`, `latest-linux-arm64.yml`, `latest-linux-armv7l.yml`):
+    electron-updater's generic provider."""
+
+    @extend_schema(responses={(200, "text/yaml"): OpenApiTypes.STR})
+    def get(self, request, product, channel, filename):
+        found = feed_product(slug=product, channel=channel)
+        platform = electron_platform(filename=filename, principal=request.user)
+        audience = feed_audience(
+            product=found, principal=request.user, channel=channel, platform=platform, staged=True
+        )
+        offer = feed_offer(product=found, audience=audience, current_version=None)
+        if offer is None:
+            raise feed_not_found()
+        text = electron_yaml(
+            offer, download_url(request, offer.artifact), staging_percent(offer, audience)
+        )
+        return HttpResponse(text, content_type="text/yaml; charset=utf-8")
+
+
+class TauriFeedView(FeedView):
+    """`GET /feeds/<product>/<channel>/tauri/<target>/<arch>/<current_version>`: Tauri's
+    dynamic endpoint; 204 when up to date."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 204: None})
+    def get(self, request, product, channel, target, arch, current_version):
+        found = feed_product(slug=product, channel=channel)
+        platform = tauri_platform(target=target, arch=arch)
+        audience = feed_audience(
+            product=found, principal=request.user, channel=channel, platform=platform
+        )
+        offer = feed_offer(product=found, audience=audience, current_version=current_version)
+        if offer is None:
+            return Response(status=204)
+        return Response(tauri_body(offer, download_url(request, offer.artifact)))
