@@ -15,6 +15,7 @@ from documents.api.urls import node_urlpatterns as documents_node
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
+from ops.api.urls import node_urlpatterns as ops_node
 from releases.api.urls import dialect_urlpatterns as releases_dialects
 from releases.api.urls import manage_router as releases_manage
 from releases.api.urls import node_urlpatterns as releases_node
@@ -57,6 +58,7 @@ urlpatterns = [
                 *documents_node,
                 *telemetry_node,
                 *commands_node,
+                *ops_node,
             ]
         ),
     ),

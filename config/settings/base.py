@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "documents",
     "commands",
     "realtime",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -315,6 +316,9 @@ RELAIS_TENANT_MODEL = "licensing.Tenant"
 # this long; any change to a device, license or tenant drops them all at the next request.
 RELAIS_CREDENTIALS_KEPT_MAX = env.int("RELAIS_CREDENTIALS_KEPT_MAX", default=100_000)
 RELAIS_CREDENTIALS_KEPT_SECONDS = env.float("RELAIS_CREDENTIALS_KEPT_SECONDS", default=300.0)
+# How long the readiness probe (/api/v1/health/ready) waits for the database, the cache and
+# the storage, seconds (they are checked at once).
+RELAIS_READY_TIMEOUT = env.float("RELAIS_READY_TIMEOUT", default=2.0)
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),

@@ -52,8 +52,9 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
 # submitted to the browsers' list: both are hard to take back.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
-# The container's health check calls http://127.0.0.1:8000/api/v1/health from inside.
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+# The containers' health checks call http://127.0.0.1:8000/api/v1/health/ready (and
+# /live on 8001) from inside.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health(/live|/ready)?$"]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
