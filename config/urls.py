@@ -16,6 +16,7 @@ from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
 from ops.api.urls import node_urlpatterns as ops_node
+from ops.api.urls import root_urlpatterns as ops_root
 from releases.api.urls import dialect_urlpatterns as releases_dialects
 from releases.api.urls import manage_router as releases_manage
 from releases.api.urls import node_urlpatterns as releases_node
@@ -66,4 +67,5 @@ urlpatterns = [
     *releases_dialects,
     *documents_dialect,
     *telemetry_dialects,
+    *ops_root,
 ]

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: counts and times every answer, errors included (no query, no I/O).
+    "ops.middleware.MetricsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
@@ -80,6 +82,7 @@ RELAIS_NODE_ROUTES = [
     "/api/v1/devices/heartbeat",
 ]
 NODE_MIDDLEWARE = [
+    "ops.middleware.MetricsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
@@ -319,6 +322,12 @@ RELAIS_CREDENTIALS_KEPT_SECONDS = env.float("RELAIS_CREDENTIALS_KEPT_SECONDS", d
 # How long the readiness probe (/api/v1/health/ready) waits for the database, the cache and
 # the storage, seconds (they are checked at once).
 RELAIS_READY_TIMEOUT = env.float("RELAIS_READY_TIMEOUT", default=2.0)
+# The bearer token a Prometheus scraper sends to /metrics; empty: /metrics is a 404.
+RELAIS_METRICS_TOKEN = env.str("RELAIS_METRICS_TOKEN", default="")
+# prometheus-client's multiprocess mode (gunicorn workers): a directory, emptied at start,
+# where each process keeps its counters; read by prometheus-client itself at import, here
+# so that a scrape sums every process's files (docs/operations.md).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),

@@ -54,7 +54,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
 # The containers' health checks call http://127.0.0.1:8000/api/v1/health/ready (and
 # /live on 8001) from inside.
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health(/live|/ready)?$"]
+# Prometheus scrapes /metrics over the internal network, in plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health(/live|/ready)?$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405

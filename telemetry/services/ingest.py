@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
+from core.metrics import TELEMETRY_ROWS
 from devices.models import Device
 from devices.services.devices import device_seen
 
@@ -78,6 +79,7 @@ def reports_insert(*, tenant_id, device_id, reports: list[Report], received_at: 
         with connection.cursor() as cursor:
             sql = _async_commit_prefix() + _PG_INSERT.format(table=table)
             cursor.execute(sql, [tenant_id, device_id, received_at, doc])
+        TELEMETRY_ROWS.inc(len(reports))
         return len(reports)
     fields = [TelemetryReport._meta.get_field(c.removesuffix("_id")) for c in COLUMNS]
     rows = []
@@ -89,6 +91,7 @@ def reports_insert(*, tenant_id, device_id, reports: list[Report], received_at: 
     marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    TELEMETRY_ROWS.inc(len(rows))
     return len(rows)
 
 
