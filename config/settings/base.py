@@ -54,7 +54,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: counts and times every answer, errors included (no query, no I/O).
+    # First: the request id of every record (X-Request-ID), then the metrics, which count
+    # and time every answer, errors included (no query, no I/O).
+    "ops.logs.RequestIdMiddleware",
     "ops.middleware.MetricsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
@@ -82,6 +84,7 @@ RELAIS_NODE_ROUTES = [
     "/api/v1/devices/heartbeat",
 ]
 NODE_MIDDLEWARE = [
+    "ops.logs.RequestIdMiddleware",
     "ops.middleware.MetricsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
@@ -517,15 +520,37 @@ RELAIS_SOCKETIO_MAX_MESSAGE_BYTES = env.int("RELAIS_SOCKETIO_MAX_MESSAGE_BYTES",
 # Browser origins allowed to open a socket (agents send no Origin); empty: same origin only.
 RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=[])
 
+# --- Logs ----------------------------------------------------------------------------------
+# `json` (one object per line, python-json-logger: production's default) or `text`.
+RELAIS_LOG_FORMAT = env.str("RELAIS_LOG_FORMAT", default="text")
+LOG_FORMATS = ("json", "text")
+if RELAIS_LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"RELAIS_LOG_FORMAT: {RELAIS_LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Capabilities in URLs (CyberSensei update ids) are masked in every record.
+    # Capabilities in URLs (CyberSensei update ids) are masked in every record; every record
+    # carries the request id of its request or task (ops.logs), `-` outside both.
     "filters": {
         "mask_capabilities": {"()": "core.logmask.MaskCapabilitiesFilter"},
         "no_query": {"()": "core.logs.AccessLogWithoutQuery"},
+        "request_id": {"()": "ops.logs.RequestIdFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_capabilities"]}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "core.logmask.MaskingJsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_capabilities", "request_id"],
+            "formatter": RELAIS_LOG_FORMAT,
+        }
+    },
     # uvicorn's access log (ASGI workers) without query strings: CyberSensei keys travel as
     # `?key=`; its update ids are masked by the handler like every record.
     "loggers": {

@@ -21,6 +21,12 @@ def _secret(name: str) -> str:
     return value
 
 
+# Logs for a log pipeline: one JSON object per line unless RELAIS_LOG_FORMAT=text.
+RELAIS_LOG_FORMAT = env.str("RELAIS_LOG_FORMAT", default="json")
+if RELAIS_LOG_FORMAT not in LOG_FORMATS:  # noqa: F405
+    raise ImproperlyConfigured(f"RELAIS_LOG_FORMAT: {RELAIS_LOG_FORMAT!r} is not json or text.")
+LOGGING["handlers"]["console"]["formatter"] = RELAIS_LOG_FORMAT  # noqa: F405
+
 SECRET_KEY = _secret("DJANGO_SECRET_KEY")
 RELAIS_KEY_PEPPER = _secret("RELAIS_KEY_PEPPER")
 if len(RELAIS_KEY_PEPPER) < 16:
