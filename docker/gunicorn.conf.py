@@ -31,10 +31,7 @@ accesslog = "-"
 # The path without its query string: CyberSensei nodes send their license key as `?key=`.
 # CyberSensei update ids in `/update/download/<id>` are download capabilities: masked.
 logger_class = "core.logmask.MaskingGunicornLogger"
-# The request id Django answered with (X-Request-ID), as in its own records of the request.
-access_log_format = (
-    '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus %({x-request-id}o)s'
-)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 errorlog = "-"
 
 # A request gunicorn's parser refuses (a raw byte over 0x7F in the request line, a control
