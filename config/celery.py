@@ -3,7 +3,7 @@
 import os
 
 import environ
-from celery import Celery
+from celery import Celery, signals
 
 env = environ.Env()
 
@@ -70,3 +70,14 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _django_logging(**kwargs):
+    """The worker and beat log through Django's LOGGING (JSON or text, capabilities masked,
+    the request id of the request that queued the task) instead of Celery's own format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

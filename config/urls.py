@@ -16,6 +16,8 @@ from feeds.api.urls import feed_urlpatterns
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
+from ops.api.urls import node_urlpatterns as ops_node
+from ops.api.urls import root_urlpatterns as ops_root
 from releases.api.urls import dialect_urlpatterns as releases_dialects
 from releases.api.urls import manage_router as releases_manage
 from releases.api.urls import node_urlpatterns as releases_node
@@ -58,6 +60,7 @@ urlpatterns = [
                 *documents_node,
                 *telemetry_node,
                 *commands_node,
+                *ops_node,
             ]
         ),
     ),
@@ -66,4 +69,5 @@ urlpatterns = [
     *documents_dialect,
     *telemetry_dialects,
     *feed_urlpatterns,
+    *ops_root,
 ]

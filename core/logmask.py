@@ -9,6 +9,8 @@ import logging
 import re
 
 from gunicorn.glogging import Logger
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
 
 _CAPABILITY_PATHS = re.compile(r"(/update/download/|/admin/secret/)[^/?#\s\"]+")
 
@@ -42,3 +44,17 @@ class MaskCapabilitiesFilter(logging.Filter):
                 k: mask_path(v) if isinstance(v, str) else v for k, v in record.args.items()
             }
         return True
+
+
+class MaskingJsonFormatter(JsonFormatter):
+    """python-json-logger's formatter for RELAIS_LOG_FORMAT=json, with capability paths
+    masked in the whole line (a record's extra fields are written too), and without
+    Django's `request` extra: its repr holds the query string, where CyberSensei nodes send
+    their license key (`?key=`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request"])
+        super().__init__(*args, **kwargs)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_path(super().format(record))

@@ -7,6 +7,16 @@
 #   other   run as given, e.g. `python manage.py createsuperuser`
 set -eu
 
+# prometheus-client's multiprocess mode: each process keeps its counters in files there,
+# /metrics sums them. The web role starts from an empty directory (files of processes of a
+# previous start would be summed too); the others only need it to exist.
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    if [ "${1:-}" = web ]; then
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    fi
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
+
 case "${1:-}" in
     web)
         shift

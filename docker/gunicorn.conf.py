@@ -38,3 +38,12 @@ errorlog = "-"
 # byte in a header, a malformed chunk) is answered by gunicorn itself, before Django: in JSON
 # with a `code`, not gunicorn's HTML page (config/serving.py).
 use_json_errors_in_gunicorn()
+
+
+def child_exit(server, worker):
+    """prometheus-client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR): a worker that
+    exited stops counting in the live gauges; its counters stay in the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -51,9 +51,14 @@ INSTALLED_APPS = [
     "feeds",
     "commands",
     "realtime",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id of every record (X-Request-ID), then the metrics, which count
+    # and time every answer, errors included (no query, no I/O).
+    "ops.logs.RequestIdMiddleware",
+    "ops.middleware.MetricsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
@@ -80,6 +85,8 @@ RELAIS_NODE_ROUTES = [
     "/api/v1/devices/heartbeat",
 ]
 NODE_MIDDLEWARE = [
+    "ops.logs.RequestIdMiddleware",
+    "ops.middleware.MetricsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
@@ -316,6 +323,15 @@ RELAIS_TENANT_MODEL = "licensing.Tenant"
 # this long; any change to a device, license or tenant drops them all at the next request.
 RELAIS_CREDENTIALS_KEPT_MAX = env.int("RELAIS_CREDENTIALS_KEPT_MAX", default=100_000)
 RELAIS_CREDENTIALS_KEPT_SECONDS = env.float("RELAIS_CREDENTIALS_KEPT_SECONDS", default=300.0)
+# How long the readiness probe (/api/v1/health/ready) waits for the database, the cache and
+# the storage, seconds (they are checked at once).
+RELAIS_READY_TIMEOUT = env.float("RELAIS_READY_TIMEOUT", default=2.0)
+# The bearer token a Prometheus scraper sends to /metrics; empty: /metrics is a 404.
+RELAIS_METRICS_TOKEN = env.str("RELAIS_METRICS_TOKEN", default="")
+# prometheus-client's multiprocess mode (gunicorn workers): a directory, emptied at start,
+# where each process keeps its counters; read by prometheus-client itself at import, here
+# so that a scrape sums every process's files (docs/operations.md).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),
@@ -505,15 +521,37 @@ RELAIS_SOCKETIO_MAX_MESSAGE_BYTES = env.int("RELAIS_SOCKETIO_MAX_MESSAGE_BYTES",
 # Browser origins allowed to open a socket (agents send no Origin); empty: same origin only.
 RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=[])
 
+# --- Logs ----------------------------------------------------------------------------------
+# `json` (one object per line, python-json-logger: production's default) or `text`.
+RELAIS_LOG_FORMAT = env.str("RELAIS_LOG_FORMAT", default="text")
+LOG_FORMATS = ("json", "text")
+if RELAIS_LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"RELAIS_LOG_FORMAT: {RELAIS_LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Capabilities in URLs (CyberSensei update ids) are masked in every record.
+    # Capabilities in URLs (CyberSensei update ids) are masked in every record; every record
+    # carries the request id of its request or task (ops.logs), `-` outside both.
     "filters": {
         "mask_capabilities": {"()": "core.logmask.MaskCapabilitiesFilter"},
         "no_query": {"()": "core.logs.AccessLogWithoutQuery"},
+        "request_id": {"()": "ops.logs.RequestIdFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_capabilities"]}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "core.logmask.MaskingJsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_capabilities", "request_id"],
+            "formatter": RELAIS_LOG_FORMAT,
+        }
+    },
     # uvicorn's access log (ASGI workers) without query strings: CyberSensei keys travel as
     # `?key=`; its update ids are masked by the handler like every record.
     "loggers": {

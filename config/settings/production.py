@@ -21,6 +21,12 @@ def _secret(name: str) -> str:
     return value
 
 
+# Logs for a log pipeline: one JSON object per line unless RELAIS_LOG_FORMAT=text.
+RELAIS_LOG_FORMAT = env.str("RELAIS_LOG_FORMAT", default="json")
+if RELAIS_LOG_FORMAT not in LOG_FORMATS:  # noqa: F405
+    raise ImproperlyConfigured(f"RELAIS_LOG_FORMAT: {RELAIS_LOG_FORMAT!r} is not json or text.")
+LOGGING["handlers"]["console"]["formatter"] = RELAIS_LOG_FORMAT  # noqa: F405
+
 SECRET_KEY = _secret("DJANGO_SECRET_KEY")
 RELAIS_KEY_PEPPER = _secret("RELAIS_KEY_PEPPER")
 if len(RELAIS_KEY_PEPPER) < 16:
@@ -52,8 +58,10 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
 # submitted to the browsers' list: both are hard to take back.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
-# The container's health check calls http://127.0.0.1:8000/api/v1/health from inside.
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+# The containers' health checks call http://127.0.0.1:8000/api/v1/health/ready (and
+# /live on 8001) from inside.
+# Prometheus scrapes /metrics over the internal network, in plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health(/live|/ready)?$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405

@@ -1,5 +1,5 @@
 """Imports run one way: core ← licensing ← devices ← releases ← (telemetry, webhooks,
-documents, feeds) ← commands ← realtime.
+documents, feeds) ← commands ← realtime ← ops.
 
 An app may import from the apps before it, never from one after it or beside it, and never
 from another app's `api/` (what API modules share lives in core.api). Nothing is allowed
@@ -7,8 +7,9 @@ upward: a lower app that must cause work in a higher one publishes an event
 (`core.services.events.publish`, with subscribers registered in `AppConfig.ready()`) or calls a hook
 the higher app registered (`telemetry.hooks`, `core.admin_site.dashboard_register`,
 `core.api.health.health_section_register`). commands sits above telemetry because it
-registers into telemetry's hooks; realtime sits on top: it pushes commands and forced
-updates and ingests heartbeats. config/ is the wiring and may import anything; tests are
+registers into telemetry's hooks; realtime sits above it: it pushes commands and forced
+updates and ingests heartbeats; ops, what an operator watches (probes, metrics), reads
+from every app and nothing imports it. config/ is the wiring and may import anything; tests are
 exempt. A new upward import fails here."""
 
 import ast
@@ -28,6 +29,7 @@ ORDER = {
     "feeds": 4,
     "commands": 5,
     "realtime": 6,
+    "ops": 7,
 }
 
 

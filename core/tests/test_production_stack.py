@@ -251,3 +251,30 @@ def test_a_device_validates_through_the_stack(production_stack):
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["valid"] is True
+
+
+def test_metrics_sum_the_gunicorn_workers(production_stack, tmp_path):
+    """docker/'s web role in multiprocess mode: three workers, one scrape counts them all."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    token = "stack-metrics-token"  # noqa: S105
+    stack = production_stack(
+        GUNICORN_WORKERS="3",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        RELAIS_METRICS_TOKEN=token,
+    )
+    for _ in range(30):
+        assert requests.get(f"{stack.url}/api/v1/health/live", timeout=10).status_code == 200
+    assert requests.get(f"{stack.url}/metrics", timeout=10).status_code == 401
+    answer = requests.get(
+        f"{stack.url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert answer.status_code == 200
+    live = [
+        s.value
+        for family in text_string_to_metric_families(answer.text)
+        for s in family.samples
+        if s.name == "relais_http_requests_total" and s.labels["route"] == "health-live"
+    ]
+    assert live == [30.0]
+    assert len(list((tmp_path / "metrics").glob("counter_*.db"))) >= 1

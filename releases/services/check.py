@@ -5,6 +5,8 @@ import bisect
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.exceptions import ApiError
+from core.metrics import UPDATE_CHECKS
 from devices.models import Device
 from devices.platforms import (
     channels_seen_by,
@@ -17,6 +19,12 @@ from devices.services.devices import device_seen
 from ..catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
 from ..cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached, staged
 from ..versions import version_or_refuse
+
+
+def _count(product_id, outcome: str) -> None:
+    """An update check's outcome in relais_update_checks (core.metrics); the scrape names
+    the product by its slug (ops.metrics), the check itself reads nothing more."""
+    UPDATE_CHECKS.labels(str(product_id), outcome).inc()
 
 
 @dataclass(frozen=True)
@@ -111,9 +119,13 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     Releases under a rollout that the shelf cannot decide for the whole audience (see
     cohorts.gate) are kept apart on it, newest first; the check decides those few for the
     device (`in_rollout`: a hash and a comparison each), still without a query."""
-    validate_platform(audience.platform)
-    validate_channel(audience.channel)
-    current = version_or_refuse(current_version) if current_version else None
+    try:
+        validate_platform(audience.platform)
+        validate_channel(audience.channel)
+        current = version_or_refuse(current_version) if current_version else None
+    except ApiError:
+        _count(product_id, "refused")
+        raise
     catalogue = catalogue_for_product(product_id)
     cut = len(catalogue.published)
     if audience.updates_until is not None:
@@ -140,7 +152,9 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
         # At or under the offer and newer than the device's version: skipped over.
         mandatory = mandatory or _mandatory(release, audience)
     if best is None or (current is not None and best[0].semver <= current):
+        _count(product_id, "not_offered")
         return None
+    _count(product_id, "offered")
     return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
+from core.metrics import TELEMETRY_ROWS
 from devices.models import Device
 from devices.services.devices import device_seen
 
@@ -78,6 +79,7 @@ def reports_insert(*, tenant_id, device_id, reports: list[Report], received_at: 
         with connection.cursor() as cursor:
             sql = _async_commit_prefix() + _PG_INSERT.format(table=table)
             cursor.execute(sql, [tenant_id, device_id, received_at, doc])
+        TELEMETRY_ROWS.inc(len(reports))
         return len(reports)
     by_column = {f.column: f for f in TelemetryReport._meta.concrete_fields}
     fields = [by_column[c] for c in COLUMNS]
@@ -90,6 +92,7 @@ def reports_insert(*, tenant_id, device_id, reports: list[Report], received_at: 
     marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    TELEMETRY_ROWS.inc(len(rows))
     return len(rows)
 
 

@@ -1,0 +1,28 @@
+"""The Prometheus counters that apps move on their own paths (exposed by ops at /metrics).
+
+Declared here, the lowest app, so that releases and telemetry can count without importing
+the app that serves them. Labels are bounded: a route's name (never its path), a method, a
+status, a product's slug, an outcome; never a device. An increment is a lock and an add (a
+memory-mapped file under PROMETHEUS_MULTIPROC_DIR): no query, no I/O."""
+
+from prometheus_client import Counter, Histogram
+
+HTTP_REQUESTS = Counter(
+    "relais_http_requests",
+    "HTTP requests answered, per route name, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "relais_http_request_duration_seconds",
+    "Time to answer an HTTP request, per route name.",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+UPDATE_CHECKS = Counter(
+    "relais_update_checks",
+    "Update checks per product and outcome: offered, not_offered, refused.",
+    # The product's id here; /metrics names it by its slug (ops.metrics): one query per
+    # scrape instead of one per check.
+    ["product_id", "outcome"],
+)
+TELEMETRY_ROWS = Counter("relais_telemetry_rows_ingested", "Telemetry report rows inserted.")
