@@ -186,6 +186,47 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _worker_broker_url() -> str:
+    """The Redis broker of start_worker's worker: a database of its own, beside the cache's
+    (tests flush that one): 15 -> 14 in CI; suites running side by side on other databases
+    get other brokers."""
+    from django.conf import settings
+
+    base, _, number = settings.REDIS_URL.rpartition("/")
+    number = int(number) if number.isdigit() else 0
+    return f"{base}/{number ^ 1}"
+
+
+@pytest.fixture
+def worker_broker(tmp_path):
+    """This process sends to the broker start_worker's worker reads, for real (not eagerly):
+    Redis's database beside the cache's, or the filesystem broker under the test's folder."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    keys = ("task_always_eager", "broker_url", "broker_transport_options")
+    saved = {key: app.conf[key] for key in keys}
+    if settings.REDIS_URL:
+        changes = {"broker_url": _worker_broker_url()}
+    else:
+        folder = tmp_path / "celery"
+        changes = {
+            "broker_url": "filesystem://",
+            "broker_transport_options": {
+                "data_folder_in": str(folder / "queue"),
+                "data_folder_out": str(folder / "queue"),
+                "processed_folder": str(folder / "processed"),
+                "control_folder": str(folder / "control"),
+            },
+        }
+    app.conf.update(task_always_eager=False, **changes)
+    app._pool = None  # the producer pool was made for the old broker
+    yield
+    app.conf.update(saved)
+    app._pool = None
+
+
 @pytest.fixture
 def start_worker(tmp_path):
     """`start_worker(**env)` runs `celery worker --beat` on the test database, as
@@ -210,11 +251,7 @@ def start_worker(tmp_path):
             **extra,
         }
         if settings.REDIS_URL:
-            # A database of its own, beside the cache's (tests flush that one): 15 -> 14 in CI;
-            # suites running side by side on other databases get other brokers.
-            base, _, number = settings.REDIS_URL.rpartition("/")
-            number = int(number) if number.isdigit() else 0
-            env["CELERY_BROKER_URL"] = f"{base}/{number ^ 1}"
+            env["CELERY_BROKER_URL"] = _worker_broker_url()
             env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
         for folder in ("queue", "processed", "control"):
             (tmp_path / "celery" / folder).mkdir(parents=True, exist_ok=True)

@@ -110,37 +110,8 @@ def test_production_logs_json_by_default():
     assert out.returncode != 0 and "RELAIS_LOG_FORMAT" in out.stderr
 
 
-@pytest.fixture
-def broker(tmp_path):
-    """This process sends to the broker conftest's start_worker gives its worker, for real."""
-    from config.celery import app
-
-    keys = ("task_always_eager", "broker_url", "broker_transport_options")
-    saved = {k: app.conf[k] for k in keys}
-    if settings.REDIS_URL:
-        base, _, number = settings.REDIS_URL.rpartition("/")
-        number = int(number) if number.isdigit() else 0
-        changes = {"broker_url": f"{base}/{number ^ 1}"}
-    else:
-        folder = tmp_path / "celery"
-        changes = {
-            "broker_url": "filesystem://",
-            "broker_transport_options": {
-                "data_folder_in": str(folder / "queue"),
-                "data_folder_out": str(folder / "queue"),
-                "processed_folder": str(folder / "processed"),
-                "control_folder": str(folder / "control"),
-            },
-        }
-    app.conf.update(task_always_eager=False, **changes)
-    app._pool = None
-    yield
-    app.conf.update(saved)
-    app._pool = None
-
-
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("broker")
+@pytest.mark.usefixtures("worker_broker")
 def test_the_worker_logs_the_tasks_a_request_queued_under_its_id(
     start_worker, platform_client, monkeypatch
 ):

@@ -7,7 +7,6 @@ import time
 import pytest
 from django.conf import settings
 
-from config.celery import app
 from core.services import events
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery
@@ -24,32 +23,6 @@ def receiver():
     server.server_close()
 
 
-@pytest.fixture
-def broker(tmp_path):
-    """This process sends to the worker's broker, for real (not eagerly)."""
-    saved = {
-        k: app.conf[k] for k in ("task_always_eager", "broker_url", "broker_transport_options")
-    }
-    if settings.REDIS_URL:
-        changes = {"broker_url": settings.REDIS_URL.rsplit("/", 1)[0] + "/14"}
-    else:
-        folder = tmp_path / "celery"
-        changes = {
-            "broker_url": "filesystem://",
-            "broker_transport_options": {
-                "data_folder_in": str(folder / "queue"),
-                "data_folder_out": str(folder / "queue"),
-                "processed_folder": str(folder / "processed"),
-                "control_folder": str(folder / "control"),
-            },
-        }
-    app.conf.update(task_always_eager=False, **changes)
-    app._pool = None
-    yield
-    app.conf.update(saved)
-    app._pool = None
-
-
 def _wait_for(condition, process, log, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
@@ -60,7 +33,7 @@ def _wait_for(condition, process, log, seconds=60):
     assert condition(), log.read_text()
 
 
-def test_worker_and_beat_deliver_webhooks(start_worker, receiver, broker, monkeypatch):
+def test_worker_and_beat_deliver_webhooks(start_worker, receiver, worker_broker, monkeypatch):
     loopback = ["127.0.0.0/8", "::1/128"]  # the receiver's
     process, log = start_worker(
         RELAIS_WEBHOOK_ALLOWED_NETWORKS=",".join(loopback), RELAIS_WEBHOOK_SWEEP_SECONDS="1"
