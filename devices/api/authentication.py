@@ -77,7 +77,7 @@ class _NodeQuery:
     the field's `get_db_converters`: SQLite keeps UUIDs and datetimes as text)."""
 
     def __init__(self):
-        self.prepared = {}  # (database alias, kind) → (sql, converters per model)
+        self.prepared = {}  # (database alias, kind) → (sql, (converters, column) per model)
 
     @staticmethod
     def prepare(connection, kind: str):
@@ -90,11 +90,14 @@ class _NodeQuery:
         for model, alias in _MODELS:
             fields = model._meta.concrete_fields
             columns += [f"{alias}.{quote(f.column)}" for f in fields]
+            columns_of = [f.get_col(alias) for f in fields]
             converters.append(
                 [
-                    connection.ops.get_db_converters(f.get_col(alias))
-                    + f.get_db_converters(connection)
-                    for f in fields
+                    (
+                        connection.ops.get_db_converters(col) + f.get_db_converters(connection),
+                        col,
+                    )
+                    for f, col in zip(fields, columns_of, strict=True)
                 ]
             )
         device, license, tenant = (quote(model._meta.db_table) for model, _ in _MODELS)
@@ -126,9 +129,9 @@ class _NodeQuery:
         found, start = [], 0
         for functions_of in converters:
             values = list(row[start : start + len(functions_of)])
-            for position, functions in enumerate(functions_of):
-                for convert in functions:
-                    values[position] = convert(values[position], None, connection)
+            for position, (functions, col) in enumerate(functions_of):
+                for convert in functions:  # as the ORM calls them: (value, expression, conn)
+                    values[position] = convert(values[position], col, connection)
             found.append(tuple(values))
             start += len(functions_of)
         return tuple(found)
