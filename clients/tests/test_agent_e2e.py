@@ -42,26 +42,26 @@ def make_agent(url, license, tmp_path, name, **options) -> Agent:
     target = tmp_path / name / "app.bin"
     target.parent.mkdir(parents=True)
     target.write_bytes(options.pop("installed", OLD))
-    config = AgentConfig(
-        server=url,
-        license_key=license.key,
-        state_dir=tmp_path / name / "state",
-        hardware_id=f"hw-{name}",
-        machine_name=name,
-        os_version="Debian 12",
-        product=license.product.slug,
-        version="1.0.0",
-        target=target,
-        interval=1,
-        **options,
-    )
+    fields = {
+        "server": url,
+        "license_key": license.key,
+        "state_dir": tmp_path / name / "state",
+        "hardware_id": f"hw-{name}",
+        "machine_name": name,
+        "os_version": "Debian 12",
+        "product": license.product.slug,
+        "version": "1.0.0",
+        "target": target,
+        "interval": 1,
+    }
+    config = AgentConfig(**{**fields, **options})
     agent = Agent(config)
     agent.start()
     return agent
 
 
-def session_of(agent):
-    return UpdateSession.objects.get(device_id=agent.state.device_id)
+def session_of(agent, version="1.1.0"):
+    return UpdateSession.objects.get(device_id=agent.state.device_id, to_version=version)
 
 
 class CutAfter:
@@ -260,3 +260,43 @@ def test_the_state_file_is_private(relais, license, tmp_path):
     again = Agent(agent.config)
     again.start()  # registered already: no second registration, same token
     assert again.client.device_token == agent.client.device_token
+
+
+def test_a_delta_is_applied_and_verified_and_a_broken_one_falls_back(relais, license, tmp_path):
+    from releases.models import Artifact
+
+    url, process, log = relais
+    vendor = Vendor.of(url)
+    patched = make_agent(url, license, tmp_path, "patched", version="0.9.0", installed=b"")
+    drifted = make_agent(url, license, tmp_path, "drifted", version="0.9.0", installed=b"")
+    vendor.release(license.product, "1.0.0", OLD)
+    for agent in (patched, drifted):  # the whole file: no delta from 0.9.0
+        result = agent.check_once()
+        assert (result.outcome, result.via_delta) == ("UPDATED", False)
+    new_id = vendor.release(license.product, "1.1.0", NEW)
+    # The worker makes the delta from 1.0.0 after the publication.
+    artifact = wait_for(
+        lambda: Artifact.objects.filter(release_id=new_id).exclude(deltas=[]).first(),
+        process=process,
+        log=log,
+    )
+    entry = artifact.deltas[0]
+    assert entry["fromVersion"] == "1.0.0" and entry["size"] < len(NEW) // 20
+    offer = wait_for(lambda: "delta" in (o := patched.client.check(patched.check_params())) and o)
+    assert offer["delta"]["fullSha256"] == hashlib.sha256(NEW).hexdigest()
+
+    result = patched.check_once()
+    assert (result.outcome, result.via_delta) == ("UPDATED", True)
+    assert patched.config.target.read_bytes() == NEW
+    assert session_of(patched).status == "COMPLETED"
+
+    # A base that is not the released 1.0.0 (modified on the node): the patched result does
+    # not match the signed sha256, so the full file is downloaded instead.
+    base = drifted.current_artifact
+    base.write_bytes(b"local change" + base.read_bytes()[12:])
+    cut = CutAfter(drifted)
+    result = drifted.check_once()
+    assert (result.outcome, result.via_delta) == ("UPDATED", False)
+    assert drifted.config.target.read_bytes() == NEW
+    assert len(cut.headers) == 2  # the delta, then the full file
+    assert session_of(drifted).status == "COMPLETED"
