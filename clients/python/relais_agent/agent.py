@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import metrics
 from .client import Client, Offline
@@ -24,8 +24,21 @@ from .installer import CommandInstaller, Installer, SwapInstaller, run_command
 from .state import State, StateFile
 from .verify import VerificationError, load_keys, verify_license_file, verify_manifest
 
+if TYPE_CHECKING:
+    from .commands import CommandChannel
+
 logger = logging.getLogger("relais_agent")
 TELEMETRY_BATCH = 500  # the server's largest batch
+
+DEFAULT_ALLOWED_COMMANDS = (
+    "deploy_video",
+    "delete_video",
+    "update_software",
+    "update_config",
+    "reboot",
+    "restart_service",
+    "get_logs",
+)
 
 CommandHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -54,7 +67,13 @@ class AgentConfig:
     max_backoff: float = 3600.0
     heartbeat_interval: float = 60.0
     telemetry_max: int = 10_000  # reports kept while offline, oldest dropped beyond
-    allowed_commands: tuple[str, ...] = ()  # further restricts the product's list
+    # The agent's own allow-list (a command outside it is refused here, whatever the server
+    # sent): the product's default list unless narrowed.
+    allowed_commands: tuple[str, ...] = DEFAULT_ALLOWED_COMMANDS
+    # A NEOPRO site (sites/register's SITE_ID and SITE_API_KEY): no license key needed, the
+    # site key authenticates every route and the Socket.IO channel.
+    site_id: str = ""
+    site_key: str = ""
     timeout: float = 30.0
 
 
@@ -93,6 +112,8 @@ class Agent:
         if not self.state.version:
             self.state.version = config.version
         self.client = Client(config.server, config.license_key, timeout=config.timeout)
+        if config.site_id:
+            self.state.device_id, self.state.device_token = config.site_id, config.site_key
         self.client.device_token = self.state.device_token
         self.client.hardware_id = self.hardware_id
         self.installer = installer or self._default_installer()
@@ -157,6 +178,8 @@ class Agent:
         self.save()
 
     def start(self) -> None:
+        if self.config.site_id:  # a site: its key is its credential, registered already
+            return
         self.validate()
         self.register()
 
@@ -413,9 +436,7 @@ class Agent:
     # --- commands ------------------------------------------------------------------------
 
     def command_allowed(self, kind: str) -> bool:
-        return kind in self.command_handlers and (
-            not self.config.allowed_commands or kind in self.config.allowed_commands
-        )
+        return kind in self.command_handlers and kind in self.config.allowed_commands
 
     def run_command(self, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """(status, result) of a pushed or polled `{id, type, data}`; a type outside the
@@ -427,6 +448,14 @@ class Agent:
             return "success", self.command_handlers[kind](dict(message.get("data") or {}))
         except Exception as exc:  # noqa: BLE001 - reported to the server, not fatal
             return "error", {"error": str(exc)[:500]}
+
+    def command_channel(self) -> "CommandChannel":
+        """The Socket.IO channel of a NEOPRO site (`site_id`, `site_key`); start() it."""
+        from .commands import CommandChannel
+
+        if not self.config.site_id:
+            raise AgentError("NOT_A_SITE", "Socket.IO commands need a site id and key")
+        return CommandChannel(self, site_id=self.config.site_id, api_key=self.config.site_key)
 
     def poll_commands(self) -> int:
         done = 0
