@@ -136,3 +136,38 @@ def test_the_cli_updates_a_file_and_reports(asgi_server, tmp_path):
     from releases.models import UpdateSession
 
     assert UpdateSession.objects.get(device__hardware_id="hw-cli").status == "COMPLETED"
+
+
+def test_commands_come_with_the_heartbeat_to_a_polling_agent(asgi_server, tmp_path):
+    from devices.models import Device
+    from licensing.tests.factories import UserFactory
+
+    url = asgi_server()
+    license = LicenseFactory(policy__product=ProductFactory())
+    agent = Agent(
+        AgentConfig(
+            server=url,
+            license_key=license.key,
+            state_dir=tmp_path / "state",
+            hardware_id="hw-poll",
+            target=tmp_path / "app",
+            allowed_commands=("get_logs",),
+        ),
+        command_handlers={"get_logs": lambda data: {"lines": ["started"]}},
+    )
+    agent.start()
+    staff = {
+        "Authorization": f"Bearer {api_token_create(user=UserFactory(is_superuser=True)).token}"
+    }
+    device = Device.objects.get(hardware_id="hw-poll")
+    created = requests.post(
+        f"{url}/api/v1/manage/device-commands/",
+        json={"device": str(device.pk), "type": "get_logs", "data": {"service": "neopro-app"}},
+        headers=staff,
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    assert agent.heartbeat() == 1
+    command = DeviceCommand.objects.get(pk=created.json()["id"])
+    assert command.status == "succeeded" and command.result == {"lines": ["started"]}
+    assert agent.heartbeat() == 0  # delivered once

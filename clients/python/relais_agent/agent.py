@@ -457,13 +457,30 @@ class Agent:
             raise AgentError("NOT_A_SITE", "Socket.IO commands need a site id and key")
         return CommandChannel(self, site_id=self.config.site_id, api_key=self.config.site_key)
 
+    def heartbeat(self) -> int:
+        """NEOPRO's heartbeat (ms, as its agent sends it); the commands queued for this
+        device come back in the answer: run, and their results posted. Returns how many."""
+        values = metrics.sample(self.config.state_dir)
+        beat = {
+            "siteId": self.state.device_id,
+            "timestamp": int(time.time() * 1000),
+            "metrics": {
+                "cpu": values["cpu"],
+                "memory": values["memory"],
+                "disk": values["disk"],
+                "uptime": int((time.monotonic() - self.started) * 1000),
+            },
+        }
+        return self._run_all(self.client.heartbeat(beat).get("commands", []))
+
     def poll_commands(self) -> int:
-        done = 0
-        for message in self.client.commands():
+        return self._run_all(self.client.commands())
+
+    def _run_all(self, messages: list[dict[str, Any]]) -> int:
+        for message in messages:
             status, result = self.run_command(message)
             self.client.command_result(str(message["id"]), status, result)
-            done += 1
-        return done
+        return len(messages)
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -484,6 +501,7 @@ class Agent:
                 self.start()
             self.queue_telemetry()
             self.flush_telemetry()
+            self.heartbeat()
             result = self.check_once()
         except Offline as exc:
             return CycleResult("OFFLINE", self.state.version, exc.code, exc.message)

@@ -77,6 +77,9 @@ class Client:
     def telemetry(self, reports: list[dict[str, Any]]) -> dict[str, Any]:
         return self.json("POST", "telemetry", json={"reports": reports})
 
+    def heartbeat(self, beat: dict[str, Any]) -> dict[str, Any]:
+        return self.json("POST", "devices/heartbeat", json=beat)
+
     def license_file(self) -> dict[str, Any]:
         return self.json("GET", "license/file")
 
