@@ -316,7 +316,7 @@ class Agent:
                 patch,
                 size=int(delta["size"]),
                 sha256=str(delta["sha256"]),
-                headers=self.client._auth(),
+                headers=self.client.auth_headers(),
                 timeout=self.config.timeout,
             )
             delta_apply(self.current_artifact, patch, output)
@@ -350,7 +350,7 @@ class Agent:
             staged,
             size=size,
             sha256=manifest["sha256"],
-            headers=self.client._auth(),
+            headers=self.client.auth_headers(),
             progress=progress,
             timeout=self.config.timeout,
         )

@@ -21,7 +21,7 @@ class Client:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "relais-agent/0.1"
 
-    def _auth(self, license_key: bool = False) -> dict[str, str]:
+    def auth_headers(self, license_key: bool = False) -> dict[str, str]:
         token = self.license_key if license_key or not self.device_token else self.device_token
         return {"Authorization": f"Bearer {token}"}
 
@@ -32,7 +32,7 @@ class Client:
             response = self.session.request(
                 method,
                 f"{self.base}/{path}",
-                headers={**self._auth(license_key), **kwargs.pop("headers", {})},
+                headers={**self.auth_headers(license_key), **kwargs.pop("headers", {})},
                 timeout=self.timeout,
                 **kwargs,
             )
