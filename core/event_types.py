@@ -108,6 +108,8 @@ EVENT_TYPES: dict[str, dict] = {
     "release.yanked": RELEASE | {"status": "yanked"},
     "artifact.created": RELEASE | {"artifactId": "8a0d…", "platform": "windows-x86_64"},
     "artifact.deleted": RELEASE | {"artifactId": "8a0d…", "platform": "windows-x86_64"},
+    "artifact.deltas_made": RELEASE
+    | {"artifactId": "8a0d…", "platform": "windows-x86_64", "fromVersions": ["1.1.0", "1.0.0"]},
     "update.pending": UPDATE,
     "update.downloading": UPDATE,
     "update.downloaded": UPDATE,

@@ -45,6 +45,8 @@ class CatalogueArtifact:
     vendor_signature: str = ""
     # (not mandatory, mandatory); empty when signing is off.
     manifests: tuple[SignedManifest, ...] = ()
+    # from-version -> delta entry (releases.services.deltas), as stored on the artifact.
+    deltas: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def catalogue_build(product_id) -> Catalogue:
         # The release's rollout and product come by joins: still one query.
         .select_related("release", "release__current_rollout", "release__product")
         .only(
-            *("id", "platform", "filename", "size", "sha256", "sha512", "signature"),
+            *("id", "platform", "filename", "size", "sha256", "sha512", "signature", "deltas"),
             *("release__id", "release__version", "release__channel", "release__notes"),
             *("release__is_mandatory", "release__published_at", "release__tenant_id"),
             *("release__current_rollout__status", "release__current_rollout__percent"),
@@ -168,6 +170,7 @@ def catalogue_build(product_id) -> Catalogue:
             sha512=artifact.sha512,
             vendor_signature=artifact.signature,
             manifests=manifests,
+            deltas={d["fromVersion"]: d for d in artifact.deltas},
         )
     newest_first = sorted(releases.values(), key=lambda r: r.semver, reverse=True)
     return Catalogue(newest_first, built_at=built_at)

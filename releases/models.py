@@ -109,6 +109,10 @@ class Artifact(models.Model):
     sha256 = models.CharField(max_length=64, editable=False)
     sha512 = models.CharField(max_length=128, editable=False)
     signature = models.TextField(blank=True, help_text=_("Optional vendor signature."))
+    # Binary deltas to this file from earlier versions' (releases.services.deltas), kept on
+    # the row so that the catalogue's one query carries them: [{fromArtifact, fromVersion,
+    # file, size, sha256}].
+    deltas = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     tenant_lookup = "release__tenant"

@@ -22,3 +22,11 @@ def rollouts_tick_task() -> dict:
         if outcome:
             done[str(rollout_id)] = outcome
     return done
+
+
+@shared_task
+def release_deltas_make_task(release_id: str) -> int:
+    """Queued after a release is published: its artifacts' binary deltas."""
+    from releases.services.deltas import release_deltas_make
+
+    return release_deltas_make(release_id=release_id)

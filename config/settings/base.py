@@ -415,6 +415,10 @@ RELAIS_CONTACTS_PUSH_SECONDS = env.float("RELAIS_CONTACTS_PUSH_SECONDS", default
 # "holdMinutes" minute lasts (60 s; the end-to-end tests shorten it).
 RELAIS_ROLLOUT_TICK_SECONDS = env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0)
 RELAIS_ROLLOUT_HOLD_UNIT_SECONDS = env.float("RELAIS_ROLLOUT_HOLD_UNIT_SECONDS", default=60.0)
+# Binary deltas (releases.deltas): made on publish from the last K published versions per
+# platform, for artifacts up to a size (both files are held in memory while it is made).
+RELAIS_DELTA_SOURCES = env.int("RELAIS_DELTA_SOURCES", default=3)
+RELAIS_DELTA_MAX_BYTES = env.int("RELAIS_DELTA_MAX_BYTES", default=256 * 1024 * 1024)
 
 # --- Signing (Ed25519): update manifests and offline license files ----------------------
 RELAIS_SIGNING = env.bool("RELAIS_SIGNING", default=True)

@@ -3,7 +3,13 @@ from rest_framework.routers import SimpleRouter
 
 from .dialects import CyberSenseiDownloadView, CyberSenseiUpdateCheckView, DataShareLatestView
 from .manage import ArtifactViewSet, ReleaseViewSet, RolloutViewSet, UpdateSessionViewSet
-from .views import UpdateCheckView, UpdateDownloadNamedView, UpdateDownloadView, UpdateStatusView
+from .views import (
+    UpdateCheckView,
+    UpdateDeltaView,
+    UpdateDownloadNamedView,
+    UpdateDownloadView,
+    UpdateStatusView,
+)
 
 node_urlpatterns = [
     path("updates/check", UpdateCheckView.as_view(), name="update-check"),
@@ -12,6 +18,11 @@ node_urlpatterns = [
         "updates/download/<str:artifact_id>",
         UpdateDownloadView.as_view(),
         name="update-download",
+    ),
+    path(
+        "updates/delta/<str:artifact_id>/<str:from_artifact_id>",
+        UpdateDeltaView.as_view(),
+        name="update-delta",
     ),
     # The same download, its URL ending in the file's name: updaters that choose a file by
     # its extension (electron-updater's ".zip" on macOS) read it from the path.

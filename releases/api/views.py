@@ -9,9 +9,10 @@ from rest_framework.response import Response
 
 from core.api.views import NodeView
 from releases.services.check import update_check
-from releases.services.downloads import artifact_for_download
+from releases.services.downloads import artifact_delta_for_download, artifact_for_download
 from releases.services.sessions import session_id, session_report
 
+from ..delta_offers import delta_offer_fields
 from ..manifests import offer_signed_fields
 from .downloads import artifact_response
 from .serializers import CheckInput, CheckOutput, StatusInput, StatusOutput, check_params
@@ -60,7 +61,9 @@ def check_body(request, device) -> dict:
     )
     if offer is None:
         return {"updateAvailable": False}
-    return offer_body(request, offer, device.pk)
+    body = offer_body(request, offer, device.pk)
+    body.update(delta_offer_fields(request, offer, d.get("version") or device.app_version))
+    return body
 
 
 class UpdateCheckView(NodeView):
@@ -120,6 +123,22 @@ class UpdateDownloadView(NodeView):
         license = getattr(principal, "license", None)
         artifact = artifact_for_download(artifact_id=artifact_id, license=license)
         return artifact_response(request, artifact)
+
+
+class UpdateDeltaView(UpdateDownloadView):
+    """`GET /api/v1/updates/delta/<artifactId>/<fromArtifactId>`: the binary delta to an
+    artifact from an earlier one, on the artifact's own terms (who may download it)."""
+
+    @extend_schema(
+        operation_id="api_v1_updates_delta_retrieve",
+        responses={(200, "application/octet-stream"): bytes, 302: None},
+    )
+    def get(self, request, artifact_id, from_artifact_id):
+        license = getattr(request.user, "license", None)
+        delta = artifact_delta_for_download(
+            artifact_id=artifact_id, from_artifact_id=from_artifact_id, license=license
+        )
+        return artifact_response(request, delta)
 
 
 class UpdateDownloadNamedView(UpdateDownloadView):

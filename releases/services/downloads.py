@@ -1,6 +1,7 @@
 """Who may download an artifact."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -46,3 +47,30 @@ def artifact_for_download(*, artifact_id, license: License | None = None) -> Art
             "MAINTENANCE_EXPIRED", _("This release is past the license's maintenance."), 403
         )
     return artifact
+
+
+@dataclass(frozen=True)
+class _Stored:
+    name: str
+
+
+@dataclass(frozen=True)
+class DeltaDownload:
+    """What a download response needs (as an Artifact offers it): file.name, size, filename."""
+
+    file: _Stored
+    size: int
+    filename: str
+
+
+def artifact_delta_for_download(
+    *, artifact_id, from_artifact_id, license: License | None = None
+) -> DeltaDownload:
+    """The delta to `artifact_id` from `from_artifact_id`, for whoever may download the
+    artifact; 404 DELTA_NOT_FOUND when there is none."""
+    artifact = artifact_for_download(artifact_id=artifact_id, license=license)
+    for entry in artifact.deltas:
+        if entry["fromArtifact"] == str(from_artifact_id):
+            filename = f"{artifact.filename}.from-{entry['fromVersion']}.zst"
+            return DeltaDownload(file=_Stored(entry["file"]), size=entry["size"], filename=filename)
+    raise ApiError("DELTA_NOT_FOUND", _("No such delta."), 404)

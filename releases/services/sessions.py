@@ -145,7 +145,7 @@ def session_report(
     duration: int | None = None,
 ) -> UpdateSession:
     """Record a status report. The row is created on the first report; COMPLETED sets the
-    device's version; FAILED keeps the error. A late report is acknowledged without change
+    device's version; FAILED and ROLLED_BACK keep the error. A late report is acknowledged without change
     (`row.stale`); after FAILED or ROLLED_BACK, a new start reopens the row as the next
     attempt."""
     now = timezone.now()
@@ -188,7 +188,7 @@ def session_report(
             row.percent = percent
         if status in (S.DOWNLOADED, S.INSTALLING, S.COMPLETED):
             row.percent = 100
-        if status == S.FAILED:
+        if status in (S.FAILED, S.ROLLED_BACK):
             row.error = error or row.error
         if from_version:
             row.from_version = from_version
