@@ -4,6 +4,7 @@ speaks when EMAIL_URL is smtp://), keeping every message it accepts."""
 import email
 import socketserver
 import threading
+from email import policy
 from email.message import Message
 
 
@@ -36,7 +37,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     if data in (b".\r\n", b".\n", b""):
                         break
                     lines.append(data[1:] if data.startswith(b"..") else data)
-                message = email.message_from_bytes(b"".join(lines))
+                message = email.message_from_bytes(b"".join(lines), policy=policy.default)
                 self.server.messages.append((list(recipients), message))  # type: ignore[attr-defined]
                 self._reply("250 OK queued")
             elif verb == "QUIT":
