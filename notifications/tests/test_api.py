@@ -82,3 +82,15 @@ def test_staff_cannot_undo_an_unsubscription(staff_client, tenant):
     recipient.refresh_from_db()
     assert recipient.unsubscribed_at is not None
     assert response.status_code in (200, 400)
+
+
+def test_platform_staff_set_a_tenants_language(platform_client, tenant):
+    url = f"/api/v1/manage/tenants/{tenant.pk}/"
+    assert platform_client.get(url).json()["language"] == "fr"
+    response = platform_client.patch(url, {"language": "en"}, format="json")
+    assert response.status_code == 200 and response.json()["language"] == "en"
+    tenant.refresh_from_db()
+    assert tenant.language == "en"
+    assert Event.objects.get(type="tenant.updated").payload["changed"] == ["language"]
+    refused = platform_client.patch(url, {"language": "de"}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"]

@@ -231,3 +231,28 @@ def test_old_notifications_are_pruned(settings, window):
     Notification.objects.update(created_at=timezone.now() - timedelta(days=31))
     digests_send()
     assert not Notification.objects.exists()
+
+
+def test_a_digests_queries_do_not_grow_with_its_notifications(window):
+    def digest_queries(alerts: int) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        tenant = TenantFactory()
+        RecipientFactory(tenant=tenant)
+        device = DeviceFactory(license=LicenseFactory(tenant=tenant))
+        for number in range(alerts):
+            alert_open(
+                device=device,
+                metric=f"m{number}",
+                severity="warning",
+                value=1.0,
+                threshold=0.5,
+                now=timezone.now(),
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert digests_send() == 1
+        return len(queries)
+
+    few, many = digest_queries(1), digest_queries(40)
+    assert few == many <= 8
