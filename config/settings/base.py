@@ -525,7 +525,7 @@ RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=
 # --- Notifications (email to people) ------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587 (or smtp+tls://, smtp+ssl://); unset, emails are
 # written to the console (the embedded default: nothing needs a mail server).
-EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://") or "consolemail://"  # empty: unset
 vars().update(environ.Env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="relais@localhost")
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
