@@ -54,6 +54,11 @@ class RecipientCreateInput(RecipientUpdateInput):
     )
     email = serializers.EmailField(max_length=254)
 
+    def to_internal_value(self, data):
+        if hasattr(data, "get") and data.get("tenant") == "":  # null means the platform's
+            raise serializers.ValidationError({"tenant": ["A tenant id, or null."]})
+        return super().to_internal_value(data)
+
 
 @extend_schema_view(
     create=extend_schema(request=RecipientCreateInput, responses={201: RecipientSerializer}),

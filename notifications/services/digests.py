@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from devices.models import Device
+
 from ..models import Kind, Notification, Recipient
 from ..selectors import notifications_pending, recipients_due
 from .recipients import unsubscribe_token
@@ -49,6 +51,23 @@ def _when(value) -> datetime | None:
     return parse_datetime(value) if isinstance(value, str) else None
 
 
+def _name_devices(alerts: list[dict]) -> None:
+    """People know a device by its hardware id: `alert.resolved` carries only the device's
+    id, so those are named in one query (none when every alert names its device)."""
+    unnamed = {a["deviceId"] for a in alerts if not a.get("hardwareId") and a.get("deviceId")}
+    if not unnamed:
+        return
+    names = {
+        str(pk): hardware_id
+        for pk, hardware_id in Device.objects.filter(pk__in=unnamed).values_list(
+            "pk", "hardware_id"
+        )
+    }
+    for alert in alerts:
+        if not alert.get("hardwareId"):
+            alert["hardwareId"] = names.get(str(alert.get("deviceId")), "")
+
+
 def digest_compose(*, items: list[Notification], now: datetime) -> Digest:
     digest = Digest()
     burst_since = now - timedelta(seconds=settings.RELAIS_NOTIFY_UPDATE_FAILURE_WINDOW_SECONDS)
@@ -68,6 +87,7 @@ def digest_compose(*, items: list[Notification], now: datetime) -> Digest:
             digest.rollouts.append(data)
         elif item.kind == Kind.UPDATES and item.created_at >= burst_since:
             failures[str(data.get("toVersion") or "?")] += 1
+    _name_devices(digest.opened + digest.resolved)
     if sum(failures.values()) >= settings.RELAIS_NOTIFY_UPDATE_FAILURE_BURST:
         digest.failures = sorted(failures.items())
         digest.failure_count = sum(failures.values())

@@ -59,6 +59,7 @@ def test_an_alert_reaches_its_tenants_recipients_only(window):
     alert_close(alert=alert, reason="recovered", now=timezone.now())
     assert digests_send(now=timezone.now() + 2 * window) == 1
     assert mail.outbox[-1].to == [alice.email] and "Alerts resolved" in mail.outbox[-1].body
+    assert "node-7: temperature (recovered)" in mail.outbox[-1].body
 
 
 def test_a_storm_is_one_email_per_window(window):

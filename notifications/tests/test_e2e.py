@@ -90,7 +90,7 @@ def test_a_silent_node_alerts_once_its_tenant_is_emailed_and_told_when_it_is_bac
     process.terminate()
     resolved = smtp.to(alice.email)[1]
     assert resolved["Subject"] == "[Relais] Acme : 1 résolue"
-    assert "Alertes résolues" in resolved.get_content()
+    assert "Alertes résolues\r\n- node-paris : offline (online)" in resolved.get_content()
     alert.refresh_from_db()
     assert not alert.is_open and alert.resolution == "online"
     assert Alert.objects.filter(device=node, metric="offline").count() == 1
