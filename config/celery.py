@@ -67,6 +67,11 @@ app.conf.update(
             "task": "telemetry.tasks.licenses_expiry_warn_task",
             "schedule": env.float("RELAIS_LICENSE_EXPIRY_SWEEP_SECONDS", default=3600.0),
         },
+        # Notification digests: one email per recipient and RELAIS_NOTIFY_DIGEST_SECONDS.
+        "send-notification-digests": {
+            "task": "notifications.tasks.digests_send_task",
+            "schedule": env.float("RELAIS_NOTIFY_SWEEP_SECONDS", default=60.0),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -16,6 +16,8 @@ from feeds.api.urls import feed_urlpatterns
 from licensing.api.urls import cybersensei_urlpatterns as licensing_cybersensei
 from licensing.api.urls import manage_router as licensing_manage
 from licensing.api.urls import node_urlpatterns as licensing_node
+from notifications.api.urls import manage_router as notifications_manage
+from notifications.urls import urlpatterns as notifications_urls
 from ops.api.urls import node_urlpatterns as ops_node
 from ops.api.urls import root_urlpatterns as ops_root
 from releases.api.urls import dialect_urlpatterns as releases_dialects
@@ -36,6 +38,7 @@ MANAGE_ROUTERS = [
     commands_manage,
     documents_manage,
     telemetry_manage,
+    notifications_manage,
 ]
 manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
 
@@ -69,5 +72,6 @@ urlpatterns = [
     *documents_dialect,
     *telemetry_dialects,
     *feed_urlpatterns,
+    *notifications_urls,
     *ops_root,
 ]

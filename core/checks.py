@@ -15,6 +15,7 @@ PROJECT_APPS = {
     "webhooks",
     "commands",
     "documents",
+    "notifications",
 }
 
 

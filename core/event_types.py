@@ -51,6 +51,7 @@ ALERT_RULE = {
     "margin": 2.0,
     "enabled": True,
 }
+RECIPIENT = {"recipientId": 3, "kinds": ["alerts", "licenses"], "isActive": True}
 SITE = {"siteId": "0b7e…", "siteName": "Site Rennes", "licenseId": "6f1c…"}
 COMMAND = {"commandId": "2f6a…", "deviceId": "0b7e…", "type": "reboot", "status": "queued"}
 
@@ -161,6 +162,10 @@ EVENT_TYPES: dict[str, dict] = {
         "url": "https://example.com/hooks",
         "reason": "No success for 5 days.",
     },
+    "recipient.created": RECIPIENT,
+    "recipient.updated": RECIPIENT | {"changed": ["kinds"]},
+    "recipient.deleted": RECIPIENT,
+    "recipient.unsubscribed": RECIPIENT,
     "webhook.test": {"endpointId": "c4d2…", "message": "Test event from Relais."},
 }
 

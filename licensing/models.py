@@ -35,6 +35,10 @@ class Tenant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
+    # The language people of this tenant are written to in (notification emails).
+    language = models.CharField(
+        max_length=8, choices=[("fr", "Français"), ("en", "English")], default="fr"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     tenant_lookup = "pk"

@@ -38,15 +38,17 @@ def _tenant_payload(tenant: Tenant) -> dict:
 
 
 @transaction.atomic
-def tenant_create(*, actor=None, name: str, slug: str, is_active: bool = True) -> Tenant:
-    tenant = Tenant(name=name, slug=slug, is_active=is_active)
+def tenant_create(
+    *, actor=None, name: str, slug: str, is_active: bool = True, language: str = "fr"
+) -> Tenant:
+    tenant = Tenant(name=name, slug=slug, is_active=is_active, language=language)
     tenant.full_clean()
     tenant.save()
     events.publish("tenant.created", tenant=tenant, payload=_tenant_payload(tenant), actor=actor)
     return tenant
 
 
-TENANT_EDITABLE = {"name", "slug"}
+TENANT_EDITABLE = {"name", "slug", "language"}
 
 
 @transaction.atomic

@@ -35,6 +35,20 @@ class Rule:
         return opens_at is None or value <= opens_at - self.margin
 
 
+def metric_value(metrics: dict, name: str):
+    """The value a rule on `name` reads in a report's metrics: a top-level field
+    (`temperature`, `aiLatency`, `activeUsers`) or, dotted, a field nested in an object
+    (`additionalData.cpuUsage`). None when absent; the caller checks it is a number."""
+    if name in metrics:
+        return metrics[name]
+    value = metrics
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 # The NEOPRO seed: temperature > 75 °C warning, > 80 critical; disk > 90 % warning, > 95
 # critical; memory > 90 % warning. Margins keep an alert from flapping around its threshold.
 DEFAULTS = {

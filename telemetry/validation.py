@@ -241,10 +241,39 @@ CYBERSENSEI_FIELDS = {
     "aiLatency",
     "version",
     "additionalData",
+    "nodeId",
 }
+MAX_NODE_ID = 200  # a device's hardware id
 
 
-def cybersensei_report(data, *, now: datetime) -> tuple[uuid.UUID, Report]:
+@dataclass
+class NodeReport:
+    """A CyberSensei report: its tenant, the node's id when it sends one (`nodeId`, or
+    `additionalData.nodeId` for a client that can only add data there), the report."""
+
+    tenant_id: uuid.UUID
+    node_id: str
+    report: Report
+
+
+def _node_id(errors: Errors, data: dict) -> str:
+    extra = data.get("additionalData")
+    path, value = ("nodeId",), data.get("nodeId")
+    if value is None and isinstance(extra, dict) and extra.get("nodeId") is not None:
+        path, value = ("additionalData", "nodeId"), extra["nodeId"]
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        errors.add(path, "INVALID_NODE_ID", _("Expected a non-empty string."))
+        return ""
+    if len(value) > MAX_NODE_ID:
+        errors.add(path, "INVALID_NODE_ID", _("At most %(n)d characters.") % {"n": MAX_NODE_ID})
+        return ""
+    return value.strip()
+
+
+def cybersensei_report(data, *, now: datetime) -> NodeReport:
+    """The seed's body; `nodeId` (optional, ours) identifies the node among its tenant's."""
     errors = Errors()
     data = _object(errors, ("non_field_errors",), data)
     errors.raise_if_any()
@@ -269,9 +298,12 @@ def cybersensei_report(data, *, now: datetime) -> tuple[uuid.UUID, Report]:
         _finite_everywhere(errors, ("additionalData",), extra)
         metrics["additionalData"] = extra
     version = _text(errors, ("version",), data.get("version"), max_length=MAX_VERSION)
+    node_id = _node_id(errors, data)
     errors.raise_if_any()
+    assert tenant_id is not None  # an error otherwise
     uptime = metrics.pop("uptime")
-    return tenant_id, Report(metrics=metrics, uptime=uptime, version=version)
+    report = Report(metrics=metrics, uptime=uptime, version=version)
+    return NodeReport(tenant_id=tenant_id, node_id=node_id, report=report)
 
 
 # --- NEOPRO: POST /api/v1/devices/heartbeat ----------------------------------------------

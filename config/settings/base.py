@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "documents",
     "feeds",
     "commands",
+    "notifications",
     "realtime",
     "ops",
 ]
@@ -524,6 +525,24 @@ RELAIS_SOCKETIO_EVENTS_PER_MINUTE = env.int("RELAIS_SOCKETIO_EVENTS_PER_MINUTE",
 RELAIS_SOCKETIO_MAX_MESSAGE_BYTES = env.int("RELAIS_SOCKETIO_MAX_MESSAGE_BYTES", default=1_000_000)
 # Browser origins allowed to open a socket (agents send no Origin); empty: same origin only.
 RELAIS_SOCKETIO_CORS_ORIGINS = env.list("RELAIS_SOCKETIO_CORS_ORIGINS", default=[])
+
+# --- Notifications (email to people) ------------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:587 (or smtp+tls://, smtp+ssl://); unset, emails are
+# written to the console (the embedded default: nothing needs a mail server).
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://") or "consolemail://"  # empty: unset
+vars().update(environ.Env.email_url_config(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="relais@localhost")
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
+# A recipient gets at most one digest per this many seconds (beat looks every
+# RELAIS_NOTIFY_SWEEP_SECONDS, config/celery.py).
+RELAIS_NOTIFY_DIGEST_SECONDS = env.int("RELAIS_NOTIFY_DIGEST_SECONDS", default=900)
+# Failed updates are told about when at least this many fail within the window.
+RELAIS_NOTIFY_UPDATE_FAILURE_BURST = env.int("RELAIS_NOTIFY_UPDATE_FAILURE_BURST", default=5)
+RELAIS_NOTIFY_UPDATE_FAILURE_WINDOW_SECONDS = env.int(
+    "RELAIS_NOTIFY_UPDATE_FAILURE_WINDOW_SECONDS", default=3600
+)
+# Notifications are kept this many days (told or not), then deleted by the digest task.
+RELAIS_NOTIFY_RETENTION_DAYS = env.int("RELAIS_NOTIFY_RETENTION_DAYS", default=30)
 
 # --- Logs ----------------------------------------------------------------------------------
 # `json` (one object per line, python-json-logger: production's default) or `text`.

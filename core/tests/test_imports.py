@@ -1,5 +1,5 @@
 """Imports run one way: core ← licensing ← devices ← releases ← (telemetry, webhooks,
-documents, feeds) ← commands ← realtime ← ops.
+documents, feeds, notifications) ← commands ← realtime ← ops.
 
 An app may import from the apps before it, never from one after it or beside it, and never
 from another app's `api/` (what API modules share lives in core.api). Nothing is allowed
@@ -27,6 +27,7 @@ ORDER = {
     "webhooks": 4,
     "documents": 4,
     "feeds": 4,
+    "notifications": 4,
     "commands": 5,
     "realtime": 6,
     "ops": 7,

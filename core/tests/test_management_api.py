@@ -31,6 +31,7 @@ from licensing.tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from notifications.tests.factories import RecipientFactory
 from releases.models import Release, UpdateSession
 from releases.tests.factories import TENANT_FACTORIES as RELEASE_FACTORIES
 from releases.tests.factories import published_release
@@ -170,6 +171,14 @@ RESOURCES = {
         update={"warning": 65, "margin": 4},
     ),
     "telemetry-reports": Resource(make=lambda: report_of(TenantFactory())),
+    "notification-recipients": Resource(
+        make=lambda: RecipientFactory(tenant=TenantFactory()),
+        create=lambda: (
+            {"tenant": str(TenantFactory().pk), "email": "ops@example.com", "kinds": ["alerts"]},
+            "json",
+        ),
+        update={"name": "Ops desk", "kinds": ["alerts", "licenses"]},
+    ),
 }
 
 ROUTES = {prefix: viewset for router in MANAGE_ROUTERS for prefix, viewset, _ in router.registry}

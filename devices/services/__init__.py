@@ -2,5 +2,6 @@
 
 - `devices`: registration, deactivation, token rotation, silent seats, contacts flushed;
 - `contacts`: contacts noted on hot paths, gathered in the cache for the flush;
-- `sites`: NEOPRO sites, registered and resynced by staff.
+- `sites`: NEOPRO sites, registered and resynced by staff;
+- `nodes`: nodes reporting by tenant that name themselves (CyberSensei `nodeId`).
 """

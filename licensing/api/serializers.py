@@ -95,18 +95,23 @@ class CyberSenseiValidateOutput(serializers.Serializer):
 class TenantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tenant
-        fields = ["id", "name", "slug", "is_active", "created_at"]
+        fields = ["id", "name", "slug", "language", "is_active", "created_at"]
         read_only_fields = fields
+
+
+LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 
 
 class TenantInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=100)
+    language = serializers.ChoiceField(LANGUAGE_CHOICES, required=False)
 
 
 class TenantUpdateInput(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
     slug = serializers.SlugField(max_length=100, required=False)
+    language = serializers.ChoiceField(LANGUAGE_CHOICES, required=False)
 
 
 class ProductSerializer(serializers.ModelSerializer):

@@ -22,6 +22,7 @@ APPS = [
     "webhooks",
     "commands",
     "documents",
+    "notifications",
 ]
 
 

@@ -59,6 +59,11 @@ class CyberSenseiTelemetryInput(serializers.Serializer):
     aiLatency = serializers.FloatField(allow_null=True, required=False)  # noqa: N815
     version = serializers.CharField(required=False)
     additionalData = serializers.DictField(required=False, allow_null=True)  # noqa: N815
+    nodeId = serializers.CharField(  # noqa: N815
+        required=False,
+        max_length=200,
+        help_text="Not in the seed: names the node, which then reports as its own device.",
+    )
 
 
 class CyberSenseiTelemetryOutput(serializers.Serializer):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from core.api.parsers import SafeJSONParser
 from core.api.views import DialectView, NodeView, StatusCodeErrorsMixin
+from devices.services.nodes import node_identify
 from licensing.selectors import tenant_node_license
 
 from ..hooks import heartbeat_commands
@@ -81,7 +82,9 @@ class HeartbeatView(NodeView):
 
 class CyberSenseiTelemetryView(StatusCodeErrorsMixin, DialectView):
     """`POST /telemetry`: the CyberSensei node's report, by `tenantId` as the seed does (the
-    tenant must hold a valid license). 201 is the only answer its client counts as sent."""
+    tenant must hold a valid license). 201 is the only answer its client counts as sent.
+    A node that sends `nodeId` reports as its own device (registered on its first report,
+    within the license's seats); one that does not feeds its tenant's series."""
 
     dialect_setting = "RELAIS_DIALECT_CYBERSENSEI"
     default_language = "fr"  # the seed's messages; its client sends no Accept-Language
@@ -90,9 +93,16 @@ class CyberSenseiTelemetryView(StatusCodeErrorsMixin, DialectView):
     @extend_schema(request=CyberSenseiTelemetryInput, responses={201: CyberSenseiTelemetryOutput})
     def post(self, request):
         now = timezone.now()
-        tenant_id, report = cybersensei_report(request.data, now=now)
-        license = tenant_node_license(tenant_id)
-        reports_record(tenant_id=license.tenant_id, reports=[report], received_at=now)
+        sent = cybersensei_report(request.data, now=now)
+        license = tenant_node_license(sent.tenant_id)
+        device = None
+        if sent.node_id:
+            device = node_identify(
+                license=license, hardware_id=sent.node_id, version=sent.report.version
+            )
+        reports_record(
+            tenant_id=license.tenant_id, device=device, reports=[sent.report], received_at=now
+        )
         stamp = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
         body = {"success": True, "message": CYBERSENSEI_RECORDED, "timestamp": stamp}
         return Response(body, status=201)

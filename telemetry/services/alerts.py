@@ -17,7 +17,7 @@ from licensing.models import Tenant
 
 from ..buffer import peaks
 from ..models import Alert, LatestMetrics, Severity
-from ..rules import Rule, rules_for
+from ..rules import Rule, metric_value, rules_for
 
 RANK: dict[str | None, int] = {None: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 OFFLINE_BATCH = 5000  # devices turned offline per sweep; the rest the next minute
@@ -90,7 +90,7 @@ def _peaks(rules: dict[str, Rule], reports) -> dict[str, tuple[str, float, float
     peaks: dict[str, tuple[str, float, float]] = {}
     for report in reports:
         for metric, rule in rules.items():
-            value = report.metrics.get(metric)
+            value = metric_value(report.metrics, metric)
             if not _is_number(value):
                 continue
             severity = rule.severity(value)
@@ -188,7 +188,7 @@ def alerts_resolve_recovered(*, device_ids=None, now=None) -> int:
     for alert in open_alerts:
         device = alert.device
         rule = rules_for(tenant_id=device.tenant_id, product_id=device.product_id).get(alert.metric)
-        value = latest.get(alert.device_id, {}).get(alert.metric)
+        value = metric_value(latest.get(alert.device_id, {}), alert.metric)
         if rule is None or rule.opens_at is None:
             resolved += alert_close(alert=alert, reason="rule_removed", now=now)
         elif _is_number(value) and rule.recovered(value):
