@@ -10,6 +10,7 @@ from core.api.events import manage_router as events_manage
 from devices.api.urls import manage_router as devices_manage
 from devices.api.urls import node_urlpatterns as devices_node
 from documents.api.urls import dialect_urlpatterns as documents_dialect
+from documents.api.urls import generic_urlpatterns as documents_generic
 from documents.api.urls import manage_router as documents_manage
 from documents.api.urls import node_urlpatterns as documents_node
 from feeds.api.urls import feed_urlpatterns
@@ -70,4 +71,5 @@ urlpatterns = [
     *telemetry_dialects,
     *feed_urlpatterns,
     *ops_root,
+    *documents_generic,  # /api/<name>: last, it matches what nothing before did
 ]
