@@ -23,9 +23,17 @@ def _refused(code: str, message: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(message, {"code": code, "message": message})
 
 
-def connection_key(auth, origin: str | None) -> str | None:
+def _own_origin(environ) -> str:
+    """This server's origin as the request names it (a page it served itself)."""
+    if not environ or "HTTP_HOST" not in environ:
+        return ""
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}"
+
+
+def connection_key(auth, environ) -> str | None:
     """The id of the publishable key of a connection's auth, None when it carries none;
-    refused when the key is unknown or revoked, or the page's origin is not its tenant's."""
+    refused when the key is unknown or revoked, or the page's origin is not its tenant's
+    (nor this server's own)."""
     if not isinstance(auth, dict) or "publishableKey" not in auth:
         return None
     secret = auth["publishableKey"]
@@ -34,7 +42,12 @@ def connection_key(auth, origin: str | None) -> str | None:
         key = publishable_key_by_key(key=secret)
     if key is None:
         raise _refused("NOT_AUTHENTICATED", "Invalid or revoked publishable key.")
-    if origin and not origin_allowed(origin, tenant_id=key.tenant_id):
+    origin = (environ or {}).get("HTTP_ORIGIN")
+    if (
+        origin
+        and origin != _own_origin(environ)
+        and not origin_allowed(origin, tenant_id=key.tenant_id)
+    ):
         raise _refused(
             "ORIGIN_NOT_ALLOWED",
             "This key is not accepted from this origin: its tenant must declare it.",
@@ -54,10 +67,8 @@ def socket_origin_allowed(origin, environ=None) -> bool:
     configured = [*settings.RELAIS_SOCKETIO_CORS_ORIGINS, *settings.RELAIS_CORS_ALLOWED_ORIGINS]
     if "*" in configured or origin in configured:
         return True
-    if environ and "HTTP_HOST" in environ:
-        scheme = environ.get("wsgi.url_scheme", "http")
-        if origin == f"{scheme}://{environ['HTTP_HOST']}":
-            return True
+    if origin == _own_origin(environ):
+        return True
     return _lookups.submit(origin_allowed, origin).result(timeout=5)
 
 

@@ -82,7 +82,7 @@ def build_server() -> socketio.AsyncServer:
     async def connect(sid, environ, auth=None):
         start()
         license_id, device_id = await db(itstock.connection_credentials, auth)
-        key_id = await db(browser.connection_key, auth, environ.get("HTTP_ORIGIN"))
+        key_id = await db(browser.connection_key, auth, environ)
         conn = Connection(sid=sid, license_id=license_id, device_id=device_id)
         state.connections[sid] = conn
         if key_id is not None:  # a browser: identified by its key, it only listens
