@@ -23,11 +23,15 @@ def _refused(code: str, message: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(message, {"code": code, "message": message})
 
 
-def _own_origin(environ) -> str:
-    """This server's origin as the request names it (a page it served itself)."""
+def _own_origins(environ) -> set[str]:
+    """This server's origin as the request names it, directly or through the proxy (a page
+    it served itself), as engine.io's own default does."""
     if not environ or "HTTP_HOST" not in environ:
-        return ""
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}"
+        return set()
+    scheme, host = environ.get("wsgi.url_scheme", "http"), environ["HTTP_HOST"]
+    forwarded_scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
+    forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
+    return {f"{scheme}://{host}", f"{forwarded_scheme}://{forwarded_host}"}
 
 
 def connection_key(auth, environ) -> str | None:
@@ -45,7 +49,7 @@ def connection_key(auth, environ) -> str | None:
     origin = (environ or {}).get("HTTP_ORIGIN")
     if (
         origin
-        and origin != _own_origin(environ)
+        and origin not in _own_origins(environ)
         and not origin_allowed(origin, tenant_id=key.tenant_id)
     ):
         raise _refused(
@@ -67,7 +71,7 @@ def socket_origin_allowed(origin, environ=None) -> bool:
     configured = [*settings.RELAIS_SOCKETIO_CORS_ORIGINS, *settings.RELAIS_CORS_ALLOWED_ORIGINS]
     if "*" in configured or origin in configured:
         return True
-    if origin == _own_origin(environ):
+    if origin in _own_origins(environ):
         return True
     return _lookups.submit(origin_allowed, origin).result(timeout=5)
 
