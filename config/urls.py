@@ -10,6 +10,7 @@ from core.api.events import manage_router as events_manage
 from devices.api.urls import manage_router as devices_manage
 from devices.api.urls import node_urlpatterns as devices_node
 from documents.api.urls import dialect_urlpatterns as documents_dialect
+from documents.api.urls import generic_urlpatterns as documents_generic
 from documents.api.urls import manage_router as documents_manage
 from documents.api.urls import node_urlpatterns as documents_node
 from feeds.api.urls import feed_urlpatterns
@@ -74,4 +75,5 @@ urlpatterns = [
     *feed_urlpatterns,
     *notifications_urls,
     *ops_root,
+    *documents_generic,  # /api/<name>: last, it matches what nothing before did
 ]

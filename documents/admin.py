@@ -1,15 +1,17 @@
 """Admin of synced documents and their revisions (seed 004)."""
 
 from django.contrib import admin
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
+from core.admin_secrets import secret_page_url
 from core.tenancy import TenantScopedAdmin, pin_tenant, user_tenant_id
 
 from . import services
-from .models import SyncDocument, SyncDocumentRevision
+from .models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRevision
 
 
 @admin.register(SyncDocument)
@@ -114,4 +116,111 @@ class SyncDocumentRevisionAdmin(TenantScopedAdmin):
             services.document_restore,
             arg="revision",
             done=_("%(count)d revision(s) restored."),
+        )
+
+
+@admin.register(PublishableKey)
+class PublishableKeyAdmin(ServiceAdmin):
+    """Read keys of public frontends: the key is shown once, on the page after creation;
+    "revoke" ends it."""
+
+    list_display = ["prefix", "name", "tenant", "documents", "created_at", "revoked_at"]
+    list_filter = ["tenant"]
+    search_fields = ["prefix", "name"]
+    list_select_related = ["tenant"]
+    readonly_fields = ["prefix", "created_at", "revoked_at"]
+    actions = ["revoke"]
+    update_service = staticmethod(services.publishable_key_update)
+
+    def get_fields(self, request, obj=None):
+        fields = ["tenant", "name", "documents", *self.readonly_fields]
+        if user_tenant_id(request.user) is not None:
+            fields.remove("tenant")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, *(["tenant"] if obj else [])]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the events name it
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        pin_tenant(obj, request.user)
+        issued = services.publishable_key_create(
+            tenant=obj.tenant,
+            name=form.cleaned_data.get("name", ""),
+            documents=form.cleaned_data["documents"],
+            actor=request.user,
+        )
+        obj.pk = issued.publishable_key.pk
+        obj.refresh_from_db()
+        request.relais_secret_url = secret_page_url(
+            request,
+            title=_("Publishable key (shown once)"),
+            secrets_shown=[(str(obj.name or obj.tenant), issued.key)],
+            back=reverse("admin:documents_publishablekey_changelist"),
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if url := getattr(request, "relais_secret_url", None):
+            return HttpResponseRedirect(url)
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
+    def revoke(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            services.publishable_key_revoke,
+            arg="publishablekey",
+            done=_("%(count)d key(s) revoked."),
+        )
+
+
+@admin.register(BrowserOrigin)
+class BrowserOriginAdmin(ServiceAdmin):
+    """Origins of a tenant's frontends (CORS; where its publishable keys are accepted)."""
+
+    list_display = ["origin", "tenant", "created_at"]
+    list_filter = ["tenant"]
+    search_fields = ["origin"]
+    list_select_related = ["tenant"]
+    actions = ["delete_origins"]
+
+    def get_fields(self, request, obj=None):
+        if user_tenant_id(request.user) is not None:
+            return ["origin"]
+        return ["tenant", "origin"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["tenant", "origin"] if obj else []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # through the service: CORS forgets it at once
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        pin_tenant(obj, request.user)
+        row = services.browser_origin_create(
+            tenant=obj.tenant, origin=form.cleaned_data["origin"], actor=request.user
+        )
+        obj.pk = row.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.browser_origin_delete(browserorigin=obj, actor=request.user)
+
+    @admin.action(description=_("Delete the selected origins"), permissions=["delete"])
+    def delete_origins(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            services.browser_origin_delete,
+            arg="browserorigin",
+            done=_("%(count)d origin(s) deleted."),
         )

@@ -5,7 +5,7 @@ import django_filters
 
 from core.tenancy import TenantScopedFilterSet
 
-from .models import SyncDocument, SyncDocumentRevision
+from .models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRevision
 
 
 class SyncDocumentFilter(TenantScopedFilterSet):
@@ -22,3 +22,19 @@ class SyncDocumentRevisionFilter(TenantScopedFilterSet):
     class Meta:
         model = SyncDocumentRevision
         fields = ["document", "version", "actor_label"]
+
+
+class PublishableKeyFilter(TenantScopedFilterSet):
+    revoked = django_filters.BooleanFilter(
+        field_name="revoked_at", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = PublishableKey
+        fields = ["tenant", "prefix"]
+
+
+class BrowserOriginFilter(TenantScopedFilterSet):
+    class Meta:
+        model = BrowserOrigin
+        fields = ["tenant", "origin"]

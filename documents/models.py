@@ -79,3 +79,46 @@ class SyncDocumentRevision(models.Model):
 
     def __str__(self):
         return f"{self.document.name} v{self.version}"
+
+
+class PublishableKey(TenantOwnedModel):
+    """A tenant's read key for a public frontend (seed 004): safe to embed in a page, it
+    reads only the documents it names, never writes, and is revoked when leaked. Shown
+    once (`rlp_…`); stored as HMAC-SHA256 with the server pepper, like every key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    # The document names it reads (the seed's frontend: settings, team, services, solutions).
+    documents = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.name or self.tenant})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class BrowserOrigin(TenantOwnedModel):
+    """An origin (`https://trugroup.vercel.app`) from which a tenant's frontends call the
+    API from a browser: CORS lets it in, and a publishable key is accepted from it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    origin = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["origin"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "origin"], name="browser_origin_per_tenant")
+        ]
+
+    def __str__(self):
+        return self.origin

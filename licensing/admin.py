@@ -259,6 +259,7 @@ class ApiTokenAdmin(TenantScopedAdmin):
         "prefix",
         "name",
         "user",
+        "default_tenant",
         "created_at",
         "last_used_at",
         "expires_at",
@@ -266,7 +267,14 @@ class ApiTokenAdmin(TenantScopedAdmin):
     ]
     list_filter = ["revoked_at"]
     search_fields = ["prefix", "name", "user__username"]
-    readonly_fields = ["prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = [
+        "prefix",
+        "user",
+        "default_tenant",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -199,6 +199,11 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A platform staff token made for one tenant's tools (seed 004's backoffice): the tenant
+    # its requests address when they name none (`?tenant=` still names another).
+    default_tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     tenant_lookup = "user__tenant"
     objects = TenantQuerySet.as_manager()

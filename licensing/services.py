@@ -392,7 +392,15 @@ def _token_payload(api_token: ApiToken) -> dict:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, actor=None, name: str = "", expires_at=None) -> IssuedToken:
+def api_token_create(
+    *, user: User, actor=None, name: str = "", expires_at=None, default_tenant=None
+) -> IssuedToken:
+    """A new token of `user`, shown once. `default_tenant`: the tenant a platform staff
+    token addresses when a request names none (a tenant staff token is its tenant's)."""
+    if default_tenant is not None and user.tenant_id not in (None, default_tenant.pk):
+        raise ApiError(
+            "TENANT_NOT_FOUND", _("A tenant staff token addresses its own tenant only."), 404
+        )
     token = token_generate("rlt")
     api_token = ApiToken(
         user=user,
@@ -400,6 +408,7 @@ def api_token_create(*, user: User, actor=None, name: str = "", expires_at=None)
         token_hash=secret_hash(token),
         prefix=token_display_prefix(token),
         expires_at=expires_at,
+        default_tenant=default_tenant,
     )
     api_token.full_clean()
     api_token.save()

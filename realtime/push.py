@@ -70,3 +70,19 @@ def emit_to_room(event: str, data: dict, room: str) -> bool:
 
 async def _emit(event, data, room):
     await state.sio.emit(event, data, room=room)
+
+
+def close_room(room: str) -> bool:
+    """Take every socket out of `room`, wherever it is (a revoked key's pages hear no more)."""
+    try:
+        if settings.REDIS_URL:
+            _external_manager(settings.REDIS_URL).close_room(room, namespace="/")
+            return True
+        return _on_local_loop(_close, room)
+    except Exception:  # noqa: BLE001 - logged; the key is refused on every read already
+        logger.warning("Socket.IO close of %s failed", room, exc_info=True)
+        return False
+
+
+async def _close(room):
+    await state.sio.close_room(room)

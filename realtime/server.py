@@ -10,7 +10,7 @@ import logging
 import socketio
 from django.conf import settings
 
-from . import itstock, neopro
+from . import browser, itstock, neopro
 from .db import db
 from .state import Connection, state
 
@@ -68,12 +68,12 @@ def start() -> None:
 
 
 def build_server() -> socketio.AsyncServer:
-    origins = settings.RELAIS_SOCKETIO_CORS_ORIGINS or None
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=_manager(),
         max_http_buffer_size=settings.RELAIS_SOCKETIO_MAX_MESSAGE_BYTES,
-        cors_allowed_origins=origins if origins != ["*"] else "*",
+        # The environment's origins, the page's own host, and those tenants declare.
+        cors_allowed_origins=browser.socket_origin_allowed,
         logger=False,
         engineio_logger=False,
     )
@@ -82,8 +82,13 @@ def build_server() -> socketio.AsyncServer:
     async def connect(sid, environ, auth=None):
         start()
         license_id, device_id = await db(itstock.connection_credentials, auth)
+        key_id = await db(browser.connection_key, auth, environ)
         conn = Connection(sid=sid, license_id=license_id, device_id=device_id)
         state.connections[sid] = conn
+        if key_id is not None:  # a browser: identified by its key, it only listens
+            room = browser.key_room(key_id)
+            await sio.enter_room(sid, room)
+            conn.rooms.add(room)
         state.count("connections.total")
         conn.deadline = asyncio.get_running_loop().create_task(_drop_if_anonymous(sid))
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "axes",
     "core",
     "licensing",
@@ -60,6 +61,9 @@ MIDDLEWARE = [
     # and time every answer, errors included (no query, no I/O).
     "ops.logs.RequestIdMiddleware",
     "ops.middleware.MetricsMiddleware",
+    # CORS for browsers on other origins (seed 004), above the JSON errors so that a
+    # refusal carries its headers too and the page can read it.
+    "corsheaders.middleware.CorsMiddleware",
     "core.middleware.JsonErrorsMiddleware",
     "core.middleware.RequestSizeLimitsMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
@@ -409,6 +413,26 @@ RELAIS_SEEN_INTERVAL_SECONDS = env.int("RELAIS_SEEN_INTERVAL_SECONDS", default=6
 # routes (/api/settings, /api/team, /api/services, /api/solutions).
 RELAIS_DOCUMENT_MAX_BYTES = env.int("RELAIS_DOCUMENT_MAX_BYTES", default=256 * 1024)
 RELAIS_DIALECT_SYNC = env.bool("RELAIS_DIALECT_SYNC", default=True)
+
+# --- Browser clients (seed 004's frontends on other origins) ------------------------------
+# django-cors-headers on /api/ only: the origins of this environment's frontends (the
+# seed's VITE_FRONTEND_URL and backoffice), beside those each tenant declares (documents'
+# BrowserOrigin, read through a signal). Bearer credentials only: no cookie crosses origins.
+RELAIS_CORS_ALLOWED_ORIGINS = env.list("RELAIS_CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = RELAIS_CORS_ALLOWED_ORIGINS
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "x-request-id",
+]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID"]
+CORS_PREFLIGHT_MAX_AGE = 3600
 # How often a web process pushes the contacts it buffered to the cache (one operation);
 # 0 pushes each at once.
 RELAIS_CONTACTS_PUSH_SECONDS = env.float("RELAIS_CONTACTS_PUSH_SECONDS", default=1.0)

@@ -23,7 +23,7 @@ from config.urls import MANAGE_ROUTERS
 from core.models import Event
 from core.tests.factories import TENANT_FACTORIES as CORE_FACTORIES
 from devices.tests.factories import DeviceFactory
-from documents.tests.factories import make_document, make_revisions
+from documents.tests.factories import make_document, make_key, make_origin, make_revisions
 from licensing.tests.factories import (
     LicenseFactory,
     PolicyFactory,
@@ -156,6 +156,22 @@ RESOURCES = {
             "json",
         ),
         update={"data": {"title": "Relais"}, "preserve_fields": ["createdAt", "views"]},
+    ),
+    "publishable-keys": Resource(
+        make=lambda: make_key(TenantFactory())[0],
+        create=lambda: (
+            {"tenant": str(TenantFactory().pk), "documents": ["settings", "team"]},
+            "json",
+        ),
+        update={"name": "Site public", "documents": ["settings"]},
+        actions=["revoke"],
+    ),
+    "browser-origins": Resource(
+        make=lambda: make_origin(TenantFactory()),
+        create=lambda: (
+            {"tenant": str(TenantFactory().pk), "origin": "https://trugroup.vercel.app"},
+            "json",
+        ),
     ),
     "sync-document-revisions": Resource(
         make=lambda: make_revisions(TenantFactory())[0],  # restoring it is a change

@@ -5,12 +5,29 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.permissions import ModelPermissions
-from core.api.viewsets import ManagementViewSet, ServiceCreateMixin
+from core.api.viewsets import (
+    ManagementViewSet,
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
+    ServiceUpdateMixin,
+    service_action,
+)
 
 from .. import services
-from ..filters import SyncDocumentFilter, SyncDocumentRevisionFilter
-from ..models import SyncDocument, SyncDocumentRevision
+from ..filters import (
+    BrowserOriginFilter,
+    PublishableKeyFilter,
+    SyncDocumentFilter,
+    SyncDocumentRevisionFilter,
+)
+from ..models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRevision
 from .serializers import (
+    BrowserOriginCreateInput,
+    BrowserOriginSerializer,
+    PublishableKeyCreatedSerializer,
+    PublishableKeyCreateInput,
+    PublishableKeySerializer,
+    PublishableKeyUpdateInput,
     SyncDocumentCreateInput,
     SyncDocumentRevisionSerializer,
     SyncDocumentSerializer,
@@ -77,3 +94,46 @@ class SyncDocumentRevisionViewSet(ManagementViewSet):
     def restore(self, request, pk=None):
         document = services.document_restore(revision=self.get_object(), actor=self.actor)
         return Response(SyncDocumentSerializer(document).data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=PublishableKeyCreateInput, responses={201: PublishableKeyCreatedSerializer}
+    ),
+    update=extend_schema(request=PublishableKeyUpdateInput),
+    partial_update=extend_schema(request=PublishableKeyUpdateInput),
+)
+class PublishableKeyViewSet(ServiceCreateMixin, ServiceUpdateMixin, ManagementViewSet):
+    """Publishable read keys of public frontends: the key is in the creation's answer only
+    (stored hashed); `revoke` ends it at once."""
+
+    queryset = PublishableKey.objects.select_related("tenant")
+    serializer_class = PublishableKeySerializer
+    filterset_class = PublishableKeyFilter
+    create_input = PublishableKeyCreateInput
+    create_service = staticmethod(services.publishable_key_create)
+    update_input = PublishableKeyUpdateInput
+    update_service = staticmethod(services.publishable_key_update)
+
+    def create_response(self, result):
+        body = PublishableKeyCreatedSerializer(result.publishable_key).data
+        return Response({**body, "key": result.key}, status=201)
+
+    revoke = service_action(
+        services.publishable_key_revoke,
+        name="revoke",
+        description="Revoke the key: its reads are refused and its sockets hear nothing more.",
+    )
+
+
+@extend_schema_view(create=extend_schema(request=BrowserOriginCreateInput))
+class BrowserOriginViewSet(ServiceCreateMixin, ServiceDestroyMixin, ManagementViewSet):
+    """The origins a tenant's frontends call from (CORS, and where its publishable keys are
+    accepted from)."""
+
+    queryset = BrowserOrigin.objects.select_related("tenant")
+    serializer_class = BrowserOriginSerializer
+    filterset_class = BrowserOriginFilter
+    create_input = BrowserOriginCreateInput
+    create_service = staticmethod(services.browser_origin_create)
+    destroy_service = staticmethod(services.browser_origin_delete)

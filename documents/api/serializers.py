@@ -6,7 +6,7 @@ from core.api.serializers import StrictSerializer
 from licensing.models import Tenant
 
 from .. import merge
-from ..models import SyncDocument, SyncDocumentRevision
+from ..models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRevision
 
 # Seed 004's routes (`/api/settings`, `/api/team`…) send and answer the document itself:
 # `settings` an object, the others lists of objects, `[]` before their first write.
@@ -113,3 +113,50 @@ class SyncDocumentRevisionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class PublishableKeySerializer(serializers.ModelSerializer):
+    """A publishable key as listed (never the key: it is shown once, on creation)."""
+
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = PublishableKey
+        fields = ["id", "tenant", "name", "prefix", "documents", "is_active", "created_at"]
+        fields += ["revoked_at"]
+        read_only_fields = fields
+
+
+class PublishableKeyCreatedSerializer(PublishableKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="Shown once.")
+
+    class Meta(PublishableKeySerializer.Meta):
+        fields = [*PublishableKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class PublishableKeyCreateInput(StrictSerializer):
+    tenant = serializers.PrimaryKeyRelatedField(queryset=Tenant.objects.all(), required=False)
+    name = serializers.CharField(max_length=200, required=False, default="")
+    documents = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=50
+    )
+
+
+class PublishableKeyUpdateInput(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    documents = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=50, required=False
+    )
+
+
+class BrowserOriginSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BrowserOrigin
+        fields = ["id", "tenant", "origin", "created_at"]
+        read_only_fields = fields
+
+
+class BrowserOriginCreateInput(StrictSerializer):
+    tenant = serializers.PrimaryKeyRelatedField(queryset=Tenant.objects.all(), required=False)
+    origin = serializers.CharField(max_length=200)

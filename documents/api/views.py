@@ -2,9 +2,16 @@
 `/api/team`, `/api/services`, `/api/solutions`): thin views over the documents' services.
 
 Callers are users (an API token `Bearer rlt_…` or the admin session) with the model
-permissions on SyncDocument (`view` to read, `change` to write), and nodes (a device token,
-or a license key with `hardwareId`), which read their tenant's documents. Tenant staff and
-nodes reach their tenant's documents; platform staff name the tenant with `?tenant=<uuid>`.
+permissions on SyncDocument (`view` to read, `change` to write), nodes (a device token,
+or a license key with `hardwareId`), which read their tenant's documents, and public
+frontends with a publishable key (`rlp_…`), which read the documents it names. Tenant
+staff, nodes and keys reach their tenant's documents; platform staff name the tenant with
+`?tenant=<uuid>`, or use a token made with a default tenant.
+
+Seed 004's generic `sync('/api/<endpoint>', method, data, options)` reaches any document as
+`/api/<name>`; its per-call options travel as query parameters: `preserveFields=a,b`
+(added to the document's list, never removing one), `onlyUpdateIfChanged=false` (a new
+version even when nothing changed), `notifyFrontend=false` (no push to browsers).
 """
 
 import re
@@ -32,11 +39,13 @@ from core.api.permissions import ModelPermissions
 from core.api.throttles import ScopedThrottle
 from core.exceptions import ApiError
 from core.tenancy import tenant_model, user_tenant_id
+from licensing.models import ApiToken
 
 from .. import merge
 from ..models import SyncDocument
 from ..selectors import document_find
 from ..services import ANY, StaleDocument, document_write, validate_name
+from .authentication import PublishableKeyAuthentication
 from .serializers import (
     DocumentOutput,
     DocumentPutInput,
@@ -98,6 +107,9 @@ def request_tenant(request):
             raise unknown
         return tenant_model().objects.get(pk=own)
     if not requested:
+        token = request.auth
+        if isinstance(token, ApiToken) and token.default_tenant_id is not None:
+            return tenant_model().objects.get(pk=token.default_tenant_id)
         raise ApiError("TENANT_REQUIRED", _("Platform staff name the tenant: ?tenant=<id>."))
     try:
         return tenant_model().objects.get(pk=uuid.UUID(requested))
@@ -116,9 +128,47 @@ class DocumentPermission(ModelPermissions):
     message = gettext_lazy("Nodes read documents; staff write them.")
 
     def has_permission(self, request, view):
+        if getattr(request.user, "is_publishable", False):
+            # Read only, and only the documents the key names.
+            if request.method not in SAFE_METHODS:
+                self.message = gettext_lazy("A publishable key only reads.")
+                return False
+            if not request.user.reads(view.requested_name()):
+                self.message = gettext_lazy("This key does not read this document.")
+                return False
+            return True
         if getattr(request.user, "is_node", False):
             return request.method in SAFE_METHODS
         return super().has_permission(request, view)
+
+
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _flag(request, name: str, default: bool) -> bool:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if value.lower() not in _FLAGS:
+        message = _("%(name)s is true or false.") % {"name": name}
+        raise ApiError("VALIDATION_ERROR", message)
+    return _FLAGS[value.lower()]
+
+
+def write_options(request) -> dict:
+    """The seed client's per-call options, from the query string: `preserveFields` (a
+    comma-separated list, or repeated), `onlyUpdateIfChanged`, `notifyFrontend`."""
+    fields = [
+        name.strip()
+        for value in request.query_params.getlist("preserveFields")
+        for name in value.split(",")
+        if name.strip()
+    ]
+    return {
+        "add_preserve_fields": fields or None,
+        "only_if_changed": _flag(request, "onlyUpdateIfChanged", True),
+        "notify": _flag(request, "notifyFrontend", True),
+    }
 
 
 class _DocumentBase(APIView):
@@ -129,11 +179,15 @@ class _DocumentBase(APIView):
     throttle_scope = "node"
 
     def get_authenticators(self):
-        # Users first (API token, then session), then the nodes' credentials.
+        # Publishable keys, users (API token, then session), then the nodes' credentials.
         users = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
         nodes = [NodeAuthentication()]
         sessions = [a for a in users if isinstance(a, SessionAuthentication)]
-        return [*(a for a in users if a not in sessions), *nodes, *sessions]
+        keys = [PublishableKeyAuthentication()]
+        return [*keys, *(a for a in users if a not in sessions), *nodes, *sessions]
+
+    def requested_name(self) -> str:
+        return self.kwargs.get("name", "")
 
     def headers_for(self, version: int) -> dict:
         return {"ETag": etag(version), "Cache-Control": "private, no-cache"}
@@ -145,8 +199,9 @@ class _DocumentBase(APIView):
                 tenant=request_tenant(request),
                 name=name,
                 data=data,
-                actor=request.user,  # a node never writes (DocumentPermission)
+                actor=request.user,  # a node or a key never writes (DocumentPermission)
                 if_match=if_match(request),
+                **write_options(request),
             )
         except StaleDocument as exc:
             body = {"code": exc.code, "message": exc.message, **exc.extra}
@@ -212,6 +267,9 @@ class SeedDocumentView(_DocumentBase):
             raise NotFound()
         super().initial(request, *args, **kwargs)
 
+    def requested_name(self) -> str:
+        return self.document_name
+
     def body(self, document):
         return document.data
 
@@ -229,6 +287,39 @@ class SeedDocumentView(_DocumentBase):
 
     def put(self, request):
         return self.write(request, self.document_name, request.data)
+
+
+# Names under /api/ that are other routes' (or their prefixes): never a document here.
+RESERVED_NAMES = frozenset({"v1", "schema", "docs", "license", "updates", "health", "metrics"})
+
+
+class AnyDocumentView(SeedDocumentView):
+    """Seed 004's generic `sync('/api/<endpoint>', …)`: any other document as `/api/<name>`,
+    the document itself as body. A document never written reads as `{}`, version 0; its
+    shape is set by its first write."""
+
+    def initial(self, request, *args, **kwargs):
+        name = kwargs["name"]
+        if name in RESERVED_NAMES:
+            raise NotFound()
+        validate_name(name)
+        self.document_name = name
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[_tenant_param()],
+        responses={200: OpenApiResponse(description="The document"), 304: None},
+    )
+    def get(self, request, name):
+        return super().get(request)
+
+    @extend_schema(
+        parameters=[_tenant_param()],
+        request={"application/json": {"description": "The document: an object or a list"}},
+        responses={200: OpenApiResponse(description="The merged document")},
+    )
+    def put(self, request, name):
+        return super().put(request)
 
 
 def seed_view(name: str):

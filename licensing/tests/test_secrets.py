@@ -43,3 +43,17 @@ def test_create_api_token_prints_it_once_and_stores_its_hash(capsys):
     assert token.startswith("rlt_")
     assert token not in _database_dump()
     assert user.api_tokens.count() == 1
+
+
+def test_create_api_token_with_a_default_tenant(capsys):
+    from django.core.management.base import CommandError
+
+    from licensing.tests.factories import TenantFactory
+
+    tenant = TenantFactory(slug="tru-group")
+    user = UserFactory(username="backoffice", is_staff=True)
+    call_command("create_api_token", "backoffice", "--tenant", "tru-group")
+    call_command("create_api_token", "backoffice", "--tenant", str(tenant.pk))
+    assert [t.default_tenant for t in user.api_tokens.all()] == [tenant, tenant]
+    with pytest.raises(CommandError):
+        call_command("create_api_token", "backoffice", "--tenant", "nobody")

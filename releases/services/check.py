@@ -5,6 +5,8 @@ import bisect
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import ApiError
 from core.metrics import UPDATE_CHECKS
 from devices.models import Device
@@ -55,7 +57,7 @@ def pick_artifact(
     release: CatalogueRelease, platform: str, guessed: bool = False
 ) -> CatalogueArtifact | None:
     """The artifact for `platform`, else the `any` one; a device that does not say its
-    platform takes a release's only artifact, or, when its OS version names one, the only
+    platform gets `platform_less_artifact`, or, when its OS version names one, the only
     artifact of that OS (its architecture was assumed)."""
     if platform and platform in release.artifacts:
         return release.artifacts[platform]
@@ -65,9 +67,33 @@ def pick_artifact(
         family = platform.split("-")[0] + "-"
         same_os = [a for name, a in release.artifacts.items() if name.startswith(family)]
         return same_os[0] if len(same_os) == 1 else None
-    if not platform and len(release.artifacts) == 1:
-        return next(iter(release.artifacts.values()))
+    if not platform:
+        return platform_less_artifact(release)
     return None
+
+
+class PlatformRequired(ApiError):
+    """400: a client that names no platform asked for a release built for several."""
+
+    def __init__(self, platforms: list[str]):
+        message = _("This release is built for several platforms: name yours (%(list)s).")
+        super().__init__(
+            code="PLATFORM_REQUIRED",
+            message=message % {"list": ", ".join(platforms)},
+            status_code=400,
+            platforms=platforms,
+        )
+
+
+def platform_less_artifact(release: CatalogueRelease) -> CatalogueArtifact | None:
+    """The rule for a client that names no platform (seeds 001 and 002 never do), with no
+    `any` artifact: a release's only artifact; a release built for several platforms is a
+    400 naming them, never a silent fall back to an older release (docs/concepts)."""
+    if not release.artifacts:
+        return None
+    if len(release.artifacts) == 1:
+        return next(iter(release.artifacts.values()))
+    raise PlatformRequired(sorted(release.artifacts))
 
 
 def release_hidden_from(*, release_tenant_id, published_at, tenant_id, updates_until) -> str | None:
@@ -154,8 +180,20 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     if best is None or (current is not None and best[0].semver <= current):
         _count(product_id, "not_offered")
         return None
+    if isinstance(best[1], PlatformRequired):
+        _count(product_id, "refused")
+        raise best[1]
     _count(product_id, "offered")
     return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
+
+
+def _pick(release: CatalogueRelease, audience: Audience):
+    """pick_artifact, its refusal kept as the pick (a shelf is cached; the refusal applies
+    only to a device the release is newer than)."""
+    try:
+        return pick_artifact(release, audience.platform, audience.guessed)
+    except PlatformRequired as refusal:
+        return refusal
 
 
 def _shelf(catalogue, audience: Audience):
@@ -171,10 +209,10 @@ def _shelf(catalogue, audience: Audience):
         if kind == CLOSED:
             continue
         if kind == GATED:
-            gated.append((release, pick_artifact(release, audience.platform, audience.guessed)))
+            gated.append((release, _pick(release, audience)))
             continue
         if best is None:
-            artifact = pick_artifact(release, audience.platform, audience.guessed)
+            artifact = _pick(release, audience)
             if artifact is None:
                 continue
             best = (release, artifact)

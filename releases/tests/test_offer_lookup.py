@@ -7,7 +7,7 @@ import pytest
 
 from releases.catalogue import Catalogue, CatalogueArtifact, CatalogueRelease
 from releases.services import check
-from releases.services.check import Audience, latest_offer, pick_artifact
+from releases.services.check import Audience, PlatformRequired, latest_offer, pick_artifact
 from releases.versions import parse_version
 
 PLATFORMS = ["any", "windows-x86_64", "linux-x86_64", "linux-aarch64"]
@@ -22,12 +22,17 @@ def _walk(catalogue, audience, current):
             break
         if not check.release_eligible(release, audience):
             continue
-        artifact = pick_artifact(release, audience.platform, audience.guessed)
+        try:
+            artifact = pick_artifact(release, audience.platform, audience.guessed)
+        except PlatformRequired as refusal:  # refused only if it would have been the offer
+            artifact = refusal
         if best is None:
             if artifact is None:
                 continue
             best = (release, artifact)
         mandatory = mandatory or release.is_mandatory
+    if best is not None and isinstance(best[1], PlatformRequired):
+        return ("refused", best[1].extra["platforms"])
     return None if best is None else (best[0].version, best[1].id, mandatory)
 
 
@@ -70,7 +75,15 @@ def test_the_lookup_offers_what_the_walk_offers(monkeypatch, seed):
             updates_until=rng.choice([None, T0 + timedelta(days=rng.randint(0, 100))]),
         )
         current = rng.choice([None, "1.0.0", f"1.{rng.randint(1, 60)}.0"])
-        offer = latest_offer(product_id=1, audience=audience, current_version=current)
-        got = None if offer is None else (offer.release.version, offer.artifact.id, offer.mandatory)
+        try:
+            offer = latest_offer(product_id=1, audience=audience, current_version=current)
+        except PlatformRequired as refusal:
+            got: tuple | None = ("refused", refusal.extra["platforms"])
+        else:
+            got = (
+                None
+                if offer is None
+                else (offer.release.version, offer.artifact.id, offer.mandatory)
+            )
         expected = _walk(catalogue, audience, parse_version(current) if current else None)
         assert got == expected, (audience, current)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApiError
 from core.services import events
 
-from . import merge
-from .models import SyncDocument, SyncDocumentRevision, document_name_validator
+from .. import merge
+from ..models import SyncDocument, SyncDocumentRevision, document_name_validator
 
 ANY = "*"  # If-Match: * — the document must exist, whatever its version
 _UNSET = object()
@@ -82,23 +82,39 @@ def document_write(
     if_match=None,
     preserve_fields=None,
     restored_from: SyncDocumentRevision | None = None,
+    add_preserve_fields=None,
+    only_if_changed: bool = True,
+    notify: bool = True,
 ) -> DocumentWrite:
     """Write `data` to the tenant's document `name` (created on its first write), merged
     with what is stored. `if_match` is None, ANY or a list of versions (0: "must not exist
     yet"); a stale one raises StaleDocument (412). `preserve_fields`, when given, replaces
-    the document's list first."""
+    the document's list first; `add_preserve_fields` (the seed client's per-call
+    `preserveFields`) is added to it, never removing one.
+
+    `only_if_changed=False` writes a new version even when nothing changed (the seed's
+    `onlyUpdateIfChanged: false`: frontends are told again); `notify=False` (its
+    `notifyFrontend: false`) marks the event so browsers are not pushed it."""
     validate_name(name)
     if tenant is None:
         raise ApiError("TENANT_REQUIRED", _("Name the tenant whose document this is."))
     if preserve_fields is not None:
         preserve_fields = _clean_preserve_fields(preserve_fields)
+    if add_preserve_fields is not None:
+        add_preserve_fields = _clean_preserve_fields(add_preserve_fields)
+    options = {"only_if_changed": only_if_changed, "notify": notify}
     with transaction.atomic():
         document = SyncDocument.objects.select_for_update().filter(tenant=tenant, name=name).first()
         if not _matches(if_match, document.version if document else 0):
             raise StaleDocument(document)
         if document is None:
             data = merge.empty(name) if data is _UNSET else data
-            created = _create(tenant, name, data, actor, preserve_fields, restored_from)
+            if add_preserve_fields:
+                base = preserve_fields
+                if base is None:
+                    base = merge.default_preserve_fields(name)
+                preserve_fields = _with_added(base, add_preserve_fields)
+            created = _create(tenant, name, data, actor, preserve_fields, restored_from, options)
             if created is not None:
                 return created
             # A concurrent writer created it first: write over theirs, as any update would.
@@ -110,15 +126,31 @@ def document_write(
                 if_match=if_match,
                 preserve_fields=preserve_fields,
                 restored_from=restored_from,
+                only_if_changed=only_if_changed,
+                notify=notify,
             )
-        return _update(document, data, actor, preserve_fields, restored_from)
+        if add_preserve_fields:
+            base = preserve_fields if preserve_fields is not None else document.preserve_fields
+            preserve_fields = _with_added(base, add_preserve_fields)
+        return _update(document, data, actor, preserve_fields, restored_from, options)
+
+
+def _with_added(fields: list[str], added: list[str]) -> list[str]:
+    """`fields` then the new names of `added`: a call's preserved fields join the
+    document's list for good (a later write without them still keeps those values)."""
+    combined = list(dict.fromkeys([*fields, *added]))
+    if len(combined) > MAX_PRESERVE_FIELDS:
+        raise ApiError("INVALID_PRESERVE_FIELDS", _("preserve_fields is a list of field names."))
+    return combined
 
 
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) and actor.pk else None
 
 
-def _create(tenant, name, data, actor, preserve_fields, restored_from) -> DocumentWrite | None:
+def _create(
+    tenant, name, data, actor, preserve_fields, restored_from, options
+) -> DocumentWrite | None:
     merge.validate(name, data)
     fields = preserve_fields if preserve_fields is not None else merge.default_preserve_fields(name)
     merged = merge.merge(merge.empty(name), data, fields)
@@ -135,11 +167,11 @@ def _create(tenant, name, data, actor, preserve_fields, restored_from) -> Docume
             )
     except IntegrityError:
         return None
-    _record(document, merge.empty(name), 0, actor, restored_from, fields_changed=False)
+    _record(document, merge.empty(name), 0, actor, restored_from, False, options["notify"])
     return DocumentWrite(document=document, changed=True, created=True)
 
 
-def _update(document, data, actor, preserve_fields, restored_from) -> DocumentWrite:
+def _update(document, data, actor, preserve_fields, restored_from, options) -> DocumentWrite:
     if data is _UNSET:
         data = document.data
     merge.validate(document.name, data, stored=document.data)
@@ -148,7 +180,7 @@ def _update(document, data, actor, preserve_fields, restored_from) -> DocumentWr
     merge.check_size(merged)
     data_changed = merge.canonical(merged) != merge.canonical(document.data)
     fields_changed = fields != document.preserve_fields
-    if not (data_changed or fields_changed):
+    if not (data_changed or fields_changed or not options["only_if_changed"]):
         return DocumentWrite(document=document, changed=False)
     before, previous = document.data, document.version
     document.data, document.preserve_fields = merged, fields
@@ -156,11 +188,11 @@ def _update(document, data, actor, preserve_fields, restored_from) -> DocumentWr
     document.updated_by = _user(actor)
     document.updated_at = timezone.now()
     document.save(update_fields=["data", "preserve_fields", "version", "updated_by", "updated_at"])
-    _record(document, before, previous, actor, restored_from, fields_changed=fields_changed)
+    _record(document, before, previous, actor, restored_from, fields_changed, options["notify"])
     return DocumentWrite(document=document, changed=True)
 
 
-def _record(document, before, previous: int, actor, restored_from, *, fields_changed: bool):
+def _record(document, before, previous: int, actor, restored_from, fields_changed, notify):
     """The revision and the event of a write that changed something."""
     same = merge.canonical(before) == merge.canonical(document.data)
     changed = [] if same else merge.changed_keys(before, document.data)
@@ -186,6 +218,8 @@ def _record(document, before, previous: int, actor, restored_from, *, fields_cha
         payload["preserveFields"] = document.preserve_fields
     if restored_from is not None:
         payload["restoredFromVersion"] = restored_from.version
+    if not notify:
+        payload["notifyFrontend"] = False
     events.publish("document.updated", tenant=document.tenant, payload=payload, actor=actor)
     return revision
 
