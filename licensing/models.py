@@ -36,6 +36,9 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When its devices may be updated (devices.windows); on the tenant's row so the node
+    # authenticator's one query brings them to the update check.
+    maintenance_windows = models.JSONField(default=list, blank=True, editable=False)
 
     tenant_lookup = "pk"
     tenancy_platform_owned = True  # tenant staff read their tenant, never change it

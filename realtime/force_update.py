@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from core.exceptions import ApiError
 from devices.models import Device
+from devices.windows import window_open
 from releases.catalogue import CatalogueRelease, catalogue_build, rollout_state
 from releases.cohorts import in_audience, in_cohort
 from releases.manifests import offer_signed_fields
@@ -76,13 +77,15 @@ def force_update_message(device: Device, entry: CatalogueRelease) -> dict | None
     } | offer_signed_fields(artifact, True)
 
 
-def _emit(release: Release, devices) -> int:
+def _emit(release: Release, devices, *, respect_windows: bool = False) -> int:
     """Emit after commit to each device the release is for; returns how many."""
     if release.status != Release.Status.PUBLISHED:
         raise ApiError("RELEASE_NOT_PUBLISHED", "Only a published release can be forced.", 409)
     entry = _catalogue_entry(release)
     pairs = []
     for device in devices:
+        if respect_windows and not window_open(device):
+            continue  # held like its update check: it takes the release inside its window
         message = force_update_message(device, entry) if entry is not None else None
         if message is not None:
             pairs.append((device_room(device), message))
@@ -114,7 +117,8 @@ def push_forced_rollout(*, rollout_id, stage: int | None = None) -> int:
     """`force-update` to the devices that entered a forced rollout's cohort at `stage` (its
     current one when None): in its audience (its devices, else its tenants' devices, else
     every device of the product), in the cohort at that stage's percent and not at the
-    previous stage's."""
+    previous stage's. Devices outside their maintenance window are left to their first
+    check inside it, unless the rollout overrides windows."""
     rollout = Rollout.objects.select_related("release").filter(pk=rollout_id).first()
     if rollout is None or not rollout.forced or rollout.status not in PUSHED_STATUSES:
         return 0
@@ -137,4 +141,4 @@ def push_forced_rollout(*, rollout_id, stage: int | None = None) -> int:
         and in_cohort(release_id, device.pk, percent)
         and not in_cohort(release_id, device.pk, before)
     )
-    return _emit(rollout.release, entering)
+    return _emit(rollout.release, entering, respect_windows=not rollout.overrides_windows)

@@ -2,5 +2,6 @@
 
 - `devices`: registration, deactivation, token rotation, silent seats, contacts flushed;
 - `contacts`: contacts noted on hot paths, gathered in the cache for the flush;
-- `sites`: NEOPRO sites, registered and resynced by staff.
+- `sites`: NEOPRO sites, registered and resynced by staff;
+- `windows`: maintenance windows of a tenant, its sites and device groups.
 """

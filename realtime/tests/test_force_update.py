@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devices.services.windows import maintenance_windows_set
 from devices.tests.factories import DeviceFactory
 from licensing.tests.factories import LicenseFactory, TenantFactory
 from realtime import force_update
@@ -170,3 +171,29 @@ def test_devices_already_on_it_or_on_another_channel_are_not_pushed(
         rollout_start(release=release, forced=True, target_devices=[current, behind])
         rollout_start(release=beta, forced=True, target_devices=[current, behind])  # stable devices
     assert _rooms(emitted) == [device_room(behind)]
+
+
+def test_a_rollout_that_respects_windows_pushes_only_devices_inside_theirs(
+    local_storage, emitted, django_capture_on_commit_callbacks
+):
+    license = LicenseFactory(max_devices=None)
+    inside, outside = DeviceFactory(license=license), DeviceFactory(license=license)
+    hour = timezone.now().hour
+    windows = [
+        {"site": str(inside.pk), "start": f"{hour:02d}:00", "end": f"{(hour + 1) % 24:02d}:00"},
+        {
+            "site": str(outside.pk),
+            "start": f"{(hour + 2) % 24:02d}:00",
+            "end": f"{(hour + 3) % 24:02d}:00",
+        },
+    ]
+    maintenance_windows_set(tenant=license.tenant, windows=windows)
+    held = published_release(product=license.product, version="10.0.0")
+    with django_capture_on_commit_callbacks(execute=True):
+        rollout_start(release=held, forced=True, overrides_windows=False)
+    assert _rooms(emitted) == [device_room(inside)]
+    emitted.clear()
+    now = published_release(product=license.product, version="11.0.0")
+    with django_capture_on_commit_callbacks(execute=True):
+        rollout_start(release=now, forced=True)  # overrides windows, as forcing did before
+    assert sorted(_rooms(emitted)) == sorted([device_room(inside), device_room(outside)])
