@@ -44,6 +44,7 @@ TENANT = OpenApiParameter("tenant", str, description="Platform staff: the tenant
 class MaintenanceWindowsView(APIView):
     permission_classes = [WindowsPermission]
     parser_classes = [SafeJSONParser]
+    error_statuses = (404,)  # TENANT_NOT_FOUND (core.api.schema documents the error shape)
 
     def _tenant(self, request):
         return tenant_for_user(request.user, request.query_params.get("tenant"))
