@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApiError
 from core.services import events
 from devices.models import Device
+from devices.windows import window_open
 from releases.links import artifact_url
 from releases.models import Release, UpdateSession
 from releases.services.sessions import session_id, session_report
@@ -27,6 +28,8 @@ from .selectors import release_artifact_for
 
 logger = logging.getLogger(__name__)
 C = DeviceCommand.Status
+# Commands that update the device: delivered only inside its maintenance window.
+WINDOWED = frozenset({"update_software"})
 # What agents answer, and what it means here (the seed's agent says "success").
 RESULT_STATUSES = {
     "success": C.SUCCEEDED,
@@ -112,7 +115,9 @@ def command_message(command: DeviceCommand) -> dict:
 
 def commands_claim(*, device: Device, limit: int = 50) -> list[dict]:
     """Mark the device's queued commands delivered and return their messages, oldest first.
-    Each command is claimed once, whoever asks (poll or push, any process)."""
+    Each command is claimed once, whoever asks (poll or push, any process). Outside the
+    device's maintenance window an update_software stays queued (and noted pending, so the
+    next heartbeat asks again)."""
     now = timezone.now()
     messages = []
     try:  # cleared first: a command queued from now on sets it again after its commit
@@ -126,7 +131,11 @@ def commands_claim(*, device: Device, limit: int = 50) -> list[dict]:
             .filter(device=device, status=C.QUEUED, expires_at__gt=now)
             .order_by("created_at")[:limit]
         )
+        held = False
         for command in rows:
+            if command.type in WINDOWED and not window_open(command.device):
+                held = True  # stays queued until the device's maintenance window opens
+                continue
             try:
                 message = command_message(command)
             except ApiError as exc:  # the release went away meanwhile: fail it, say why
@@ -141,6 +150,8 @@ def commands_claim(*, device: Device, limit: int = 50) -> list[dict]:
                     _session(command, UpdateSession.Status.PENDING)
         if len(rows) == limit:
             transaction.on_commit(lambda: _note_pending(device.pk))
+    if held:  # already committed, unlike a new command: noted at once
+        _note_pending(device.pk)
     return messages
 
 

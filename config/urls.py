@@ -8,6 +8,7 @@ from commands.api.urls import node_urlpatterns as commands_node
 from core import admin_secrets
 from core.api.events import manage_router as events_manage
 from devices.api.urls import manage_router as devices_manage
+from devices.api.urls import manage_urlpatterns as devices_manage_paths
 from devices.api.urls import node_urlpatterns as devices_node
 from documents.api.urls import dialect_urlpatterns as documents_dialect
 from documents.api.urls import generic_urlpatterns as documents_generic
@@ -41,7 +42,10 @@ MANAGE_ROUTERS = [
     telemetry_manage,
     notifications_manage,
 ]
-manage_urlpatterns = [url for router in MANAGE_ROUTERS for url in router.urls]
+manage_urlpatterns = [
+    *(url for router in MANAGE_ROUTERS for url in router.urls),
+    *devices_manage_paths,
+]
 
 urlpatterns = [
     *admin_secrets.urlpatterns,  # the one-time secret page, under /admin/

@@ -28,6 +28,30 @@ def user_tenant_id(user):
     return getattr(user, "tenant_id", None)
 
 
+def tenant_for_user(user, requested: str | None):
+    """The tenant a per-tenant route acts on: tenant staff their own (another tenant's id is
+    answered like an unknown one); platform staff the one they name (TENANT_REQUIRED when
+    they name none)."""
+    import uuid
+
+    from django.utils.translation import gettext as _
+
+    from .exceptions import ApiError
+
+    own = user_tenant_id(user)
+    unknown = ApiError("TENANT_NOT_FOUND", _("Unknown tenant."), 404)
+    if own is not None:
+        if requested and requested != str(own):
+            raise unknown
+        return tenant_model().objects.get(pk=own)
+    if not requested:
+        raise ApiError("TENANT_REQUIRED", _("Platform staff name the tenant: ?tenant=<id>."))
+    try:
+        return tenant_model().objects.get(pk=uuid.UUID(requested))
+    except (ValueError, tenant_model().DoesNotExist) as exc:
+        raise unknown from exc
+
+
 def user_is_platform_staff(user) -> bool:
     return bool(user and user.is_authenticated and user.is_staff and user_tenant_id(user) is None)
 

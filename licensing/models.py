@@ -40,6 +40,9 @@ class Tenant(models.Model):
         max_length=8, choices=[("fr", "Français"), ("en", "English")], default="fr"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When its devices may be updated (devices.windows); on the tenant's row so the node
+    # authenticator's one query brings them to the update check.
+    maintenance_windows = models.JSONField(default=list, blank=True, editable=False)
 
     tenant_lookup = "pk"
     tenancy_platform_owned = True  # tenant staff read their tenant, never change it

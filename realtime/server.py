@@ -81,7 +81,7 @@ def build_server() -> socketio.AsyncServer:
     @sio.event
     async def connect(sid, environ, auth=None):
         start()
-        license_id, device_id = await db(itstock.connection_credentials, auth)
+        license_id, device_id = await db(itstock.connection_credentials, auth, environ)
         key_id = await db(browser.connection_key, auth, environ)
         conn = Connection(sid=sid, license_id=license_id, device_id=device_id)
         state.connections[sid] = conn

@@ -1,14 +1,16 @@
 """What realtime does when an event is published (registered in RealtimeConfig.ready()):
-a queued command is pushed at once to its site's socket, a forced rollout that starts
-pushes `force-update` to its devices, a document's change is pushed to the browsers whose
-publishable key reads it (unless written with `notifyFrontend: false`), and a revoked
-key's sockets are taken out of its room. All wait for the commit: a rolled-back change
-pushes nothing."""
+a queued command is pushed at once to its site's socket, a forced rollout whose cohort
+grows (it starts, now or on schedule, or advances a stage) pushes `force-update` to the
+devices that entered it, a document's change is pushed to the browsers whose publishable
+key reads it (unless written with `notifyFrontend: false`), and a revoked key's sockets
+are taken out of its room. All wait for the commit: a rolled-back change pushes nothing."""
 
 from django.db import transaction
 
 from core.models import Event
 from core.tasks import queue_after_commit
+
+COHORT_GROWS = ("rollout.started", "rollout.advanced")
 
 
 def on_event(event: Event) -> None:
@@ -27,7 +29,8 @@ def on_event(event: Event) -> None:
 
         key_id = str(event.payload["keyId"])
         transaction.on_commit(lambda: key_revoked(key_id))
-    elif event.type == "update.forced" and event.payload.get("status") == "running":
+    elif event.type in COHORT_GROWS and event.payload.get("forced"):
         from .tasks import force_update_push_task
 
-        queue_after_commit(force_update_push_task, str(event.payload["rolloutId"]))
+        rollout_id, stage = str(event.payload["rolloutId"]), int(event.payload["stage"])
+        queue_after_commit(force_update_push_task, rollout_id, stage)

@@ -71,6 +71,7 @@ def rollout_state(rollout) -> RolloutState | None:
         status=rollout.status,
         percent=rollout.percent,
         forced=rollout.forced,
+        overrides_windows=rollout.overrides_windows,
         tenant_ids=frozenset(str(t) for t in rollout.target_tenant_ids),
         device_ids=frozenset(str(d) for d in rollout.target_device_ids),
     )
@@ -126,6 +127,7 @@ def catalogue_build(product_id) -> Catalogue:
             *("release__current_rollout__status", "release__current_rollout__percent"),
             *("release__current_rollout__forced", "release__current_rollout__target_tenant_ids"),
             "release__current_rollout__target_device_ids",
+            "release__current_rollout__overrides_windows",
             *("release__product__slug", "release__product__manifest_serial"),
         )
     )

@@ -36,6 +36,7 @@ class RolloutState:
     status: str
     percent: int
     forced: bool = False
+    overrides_windows: bool = True  # forced: offered outside maintenance windows too
     tenant_ids: frozenset[str] = frozenset()
     device_ids: frozenset[str] = frozenset()
 

@@ -211,6 +211,9 @@ class Rollout(models.Model):
     min_sample = models.PositiveIntegerField(default=20)
     # Forced: every device it offers the release to gets `mandatory: true`.
     forced = models.BooleanField(default=False)
+    # Forced only: pushed and offered outside the devices' maintenance windows (True), or
+    # held to them like any optional update (False; devices take it inside their window).
+    overrides_windows = models.BooleanField(default=True)
     # Optional audience: these tenants' devices and these devices (ids as strings); both
     # empty: every device the release is for. Plain lists: the catalogue carries them.
     target_tenant_ids = models.JSONField(default=list, blank=True)

@@ -31,7 +31,15 @@ class RolloutAdmin(TenantScopedAdmin):
     actions = ["pause", "resume", "advance", "halt"]
     readonly_fields = [
         *("release", "stages", "stage", "percent", "status", "max_failure_rate", "min_sample"),
-        *("forced", "targets", "start_at", "stage_started_at", "ended_at", "halt_reason"),
+        *(
+            "forced",
+            "overrides_windows",
+            "targets",
+            "start_at",
+            "stage_started_at",
+            "ended_at",
+            "halt_reason",
+        ),
         "created_at",
     ]
     fields = readonly_fields
@@ -108,6 +116,15 @@ class ForceUpdateForm(forms.Form):
         required=False,
         help_text=_("Devices get the update as mandatory."),
     )
+    overrides_windows = forms.BooleanField(
+        label=_("Outside maintenance windows too"),
+        initial=True,
+        required=False,
+        help_text=_(
+            "Mandatory updates are offered and pushed at once; untick to hold them to each "
+            "device's maintenance window."
+        ),
+    )
     max_failure_rate = forms.FloatField(
         label=_("Halt over failure rate (%)"), initial=10, min_value=0, max_value=100
     )
@@ -165,6 +182,7 @@ class ForceUpdateForm(forms.Form):
             release=self.release,
             stages=stages,
             forced=data["forced"],
+            overrides_windows=data["overrides_windows"],
             max_failure_rate=data["max_failure_rate"],
             min_sample=data["min_sample"],
             target_tenants=[data["tenant"]] if data["audience"] == "tenant" else [],

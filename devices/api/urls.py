@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .manage import DeviceViewSet
 from .sites import SiteRegisterView, SiteResyncView
 from .views import PingView, RegisterDeviceView
+from .windows import MaintenanceWindowsView
 
 node_urlpatterns = [
     path("updates/register-device", RegisterDeviceView.as_view(), name="register-device"),
@@ -14,3 +15,9 @@ node_urlpatterns = [
 
 manage_router = SimpleRouter()
 manage_router.register("devices", DeviceViewSet)
+# Per-tenant routes of the management API that are not a resource of a router.
+manage_urlpatterns = [
+    path(
+        "maintenance-windows", MaintenanceWindowsView.as_view(), name="manage-maintenance-windows"
+    ),
+]

@@ -4,4 +4,5 @@
 - `contacts`: contacts noted on hot paths, gathered in the cache for the flush;
 - `sites`: NEOPRO sites, registered and resynced by staff;
 - `nodes`: nodes reporting by tenant that name themselves (CyberSensei `nodeId`).
+- `windows`: maintenance windows of a tenant, its sites and device groups.
 """

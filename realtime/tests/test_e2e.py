@@ -2,16 +2,19 @@
 with real clients: python-socketio's for the NEOPRO agent, the `socket.io-client` npm
 package (Node) for the ITStock CRM."""
 
+import hashlib
 import json
 import shutil
 import subprocess
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings
+from django.utils import timezone
 
 from commands.models import DeviceCommand
 from commands.services import command_create
@@ -19,6 +22,8 @@ from devices.tests.factories import DeviceFactory
 from devices.tests.sites import PASSWORD, PROFILE, neopro_fleet, registered_site
 from licensing.services import api_token_create
 from licensing.tests.factories import LicenseFactory
+from releases.cohorts import in_cohort
+from releases.services.rollouts import rollout_start
 from releases.tests.factories import published_release
 from telemetry.models import TelemetryReport
 
@@ -32,6 +37,21 @@ METRICS = {"cpu": 45.2, "memory": 62.1, "temperature": 52.3, "disk": 78.5, "upti
 def _beat(site_id) -> dict:
     """The agent's heartbeat, as the seed sends it every 30 s."""
     return {"siteId": site_id, "timestamp": int(time.time() * 1000), "metrics": METRICS}
+
+
+@pytest.fixture
+def shared_files(settings, tmp_path):
+    """Artifacts stored by this process in files the server reads (whatever the environment's
+    storage): the server's environment, to pass to asgi_server."""
+    var = tmp_path / "shared-var"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(var / "test-media")},  # the server's MEDIA_ROOT
+        },
+    }
+    return {"RELAIS_VAR_DIR": str(var), "AWS_STORAGE_BUCKET_NAME": ""}
 
 
 @pytest.fixture
@@ -239,14 +259,14 @@ def test_commands_reach_a_socket_held_by_another_process(asgi_server, agents):
 # --- ITStock: register-device and force-update, with the npm socket.io-client ------------
 
 
-def _node_client(url, license_key, hardware_id):
+def _node_client(url, license_key, hardware_id, mode="auth"):
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed (apt-get install nodejs npm)")
     if not (NODE_DIR / "node_modules" / "socket.io-client").exists():
         pytest.skip("socket.io-client is not installed: run `npm ci` in tests/node")
     process = subprocess.Popen(
-        [node, str(NODE_DIR / "itstock_client.js"), url, license_key, hardware_id],
+        [node, str(NODE_DIR / "itstock_client.js"), url, license_key, hardware_id, mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -330,6 +350,109 @@ def test_itstock_refusals(asgi_server):
     finally:
         probing.terminate()
         probing.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("mode", ["query", "header", "event"])
+def test_itstock_seed_registration_then_a_progressive_forced_rollout_pushes_each_stage(
+    asgi_server, shared_files, mode
+):
+    """The seed's `register-device` (its hardware id alone, the key where the client can
+    put it), then a forced rollout at 50 % then 100 %: each device hears `force-update`
+    when it enters the cohort, with what it needs to download and verify."""
+    license = LicenseFactory(max_devices=None)
+    release = published_release(product=license.product, version="1.1.0")  # in shared_files
+    first, later = _inside_and_outside(license, release, 50)
+    url = asgi_server(**shared_files)
+    clients = {d: _node_client(url, license.key, d.hardware_id, mode) for d in (first, later)}
+    staff = {"Authorization": f"Bearer {api_token_create(user=_platform_admin()).token}"}
+    try:
+        for device, client in clients.items():
+            registered = _lines(client, "registered")[-1]["data"]
+            assert registered == {"ok": True, "hardwareId": device.hardware_id}
+        body = {
+            "release": str(release.pk),
+            "forced": True,
+            "stages": [{"percent": 50, "holdMinutes": 60}, {"percent": 100, "holdMinutes": 0}],
+        }
+        started = requests.post(
+            f"{url}/api/v1/manage/rollouts/", json=body, headers=staff, timeout=10
+        )
+        assert started.status_code == 201, started.text
+        update = _lines(clients[first], "force-update")[-1]["data"]
+        artifact = release.artifacts.get()
+        assert update["version"] == "1.1.0" and update["mandatory"] is True
+        assert update["checksum"] == artifact.sha256 and update["size"] == artifact.size
+        assert update["downloadUrl"] == f"{url}/api/v1/updates/download/{artifact.pk}"
+        # What the seed's client does next, with nothing but the push and its key.
+        key = {"Authorization": f"Bearer {license.key}"}
+        downloaded = requests.get(update["downloadUrl"], headers=key, timeout=10)
+        assert downloaded.status_code == 200, downloaded.text[:300]
+        assert hashlib.sha256(downloaded.content).hexdigest() == update["checksum"]
+        report = {"sessionId": update["sessionId"], "status": "DOWNLOADED"}
+        reported = requests.post(
+            f"{url}/api/v1/updates/status", json=report, headers=key, timeout=10
+        )
+        assert reported.status_code == 200, reported.text
+
+        advanced = requests.post(
+            f"{url}/api/v1/manage/rollouts/{started.json()['id']}/advance/",
+            headers=staff,
+            timeout=10,
+        )
+        assert advanced.status_code == 200, advanced.text
+        assert _lines(clients[later], "force-update")[-1]["data"]["version"] == "1.1.0"
+        time.sleep(1)
+    finally:
+        for client in clients.values():
+            client.terminate()
+    rest, _ = clients[first].communicate(timeout=10)
+    assert "force-update" not in rest  # told once, at 50 %
+
+
+def test_itstock_seed_registration_without_a_key_is_refused(asgi_server):
+    device = DeviceFactory()
+    probing = _node_client(asgi_server(), "", device.hardware_id, "none")
+    try:
+        error = _lines(probing, "error")[-1]["data"]
+        assert error["code"] == "NOT_AUTHENTICATED" and error["event"] == "register-device"
+    finally:
+        probing.terminate()
+        probing.communicate(timeout=10)
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="a worker reaches sockets through Redis")
+def test_a_scheduled_forced_rollout_started_by_beat_pushes_to_a_connected_crm(
+    asgi_server, local_storage, start_worker, worker_broker
+):
+    license = LicenseFactory()
+    device = DeviceFactory(license=license)
+    release = published_release(product=license.product, version="2.0.0")
+    url = asgi_server()
+    client = _node_client(url, license.key, device.hardware_id, "query")
+    try:
+        _lines(client, "registered")
+        start_at = timezone.now() + timedelta(seconds=3)
+        rollout = rollout_start(release=release, forced=True, start_at=start_at)
+        assert rollout.status == "scheduled"
+        process, log = start_worker(RELAIS_ROLLOUT_TICK_SECONDS="0.5")
+        update = _lines(client, "force-update", timeout=60)[-1]["data"]
+        assert update["version"] == "2.0.0" and update["sessionId"]
+        assert process.poll() is None, log.read_text()
+    finally:
+        client.terminate()
+        client.communicate(timeout=10)
+
+
+def _inside_and_outside(license, release, percent):
+    """Two devices of `license`: one in the release's cohort at `percent`, one not."""
+    inside = outside = None
+    while inside is None or outside is None:
+        device = DeviceFactory(license=license)
+        if in_cohort(release.pk, device.pk, percent):
+            inside = inside or device
+        else:
+            outside = outside or device
+    return inside, outside
 
 
 def _platform_admin():

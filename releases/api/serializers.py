@@ -241,6 +241,7 @@ class RolloutSerializer(serializers.ModelSerializer):
             "max_failure_rate",
             "min_sample",
             "forced",
+            "overrides_windows",
             "target_tenants",
             "target_device_count",
             "start_at",
@@ -276,6 +277,12 @@ class RolloutStartInput(StrictSerializer):
         min_value=1, max_value=INT_MAX, required=False, default=20
     )
     forced = serializers.BooleanField(required=False, default=False)
+    overrides_windows = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Forced only: offered and pushed outside maintenance windows (default), "
+        "or held to them.",
+    )
     target_tenants = serializers.PrimaryKeyRelatedField(
         queryset=Tenant.objects.all(), many=True, required=False, default=list
     )

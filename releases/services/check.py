@@ -17,6 +17,7 @@ from devices.platforms import (
     validate_platform,
 )
 from devices.services.devices import device_seen
+from devices.windows import window_open
 
 from ..catalogue import CatalogueArtifact, CatalogueRelease, catalogue_for_product
 from ..cohorts import CLOSED, GATED, forced_for, gate, in_rollout, reached, staged
@@ -241,6 +242,22 @@ def device_audience(
     )
 
 
+def window_holds(offer: Offer, device: Device, now: datetime | None = None) -> bool:
+    """Whether the device's maintenance window holds `offer` back now (devices.windows):
+    outside its window a device is offered only a mandatory update, and not even that when
+    it is mandatory only because a forced rollout that respects windows targets it."""
+    rollout, release = offer.release.rollout, offer.release
+    held_by_rollout = (
+        rollout is not None
+        and not rollout.overrides_windows
+        and not release.is_mandatory
+        and forced_for(rollout, device_id=str(device.pk), tenant_id=str(device.tenant_id))
+    )
+    if offer.mandatory and not held_by_rollout:
+        return False
+    return not window_open(device, now)
+
+
 def update_check(
     *,
     device: Device,
@@ -248,13 +265,18 @@ def update_check(
     platform: str = "",
     channel: str = "",
     os_version: str = "",
+    now: datetime | None = None,
 ) -> Offer | None:
     """What `device` should install, reading only the cached catalogue: no query, no write
-    (the contact it records for the seat sweep goes through a task)."""
+    (the contact it records for the seat sweep goes through a task). Nothing while its
+    maintenance window holds the offer (`window_holds`)."""
     device_seen(device=device)
     audience = device_audience(device, platform=platform, channel=channel, os_version=os_version)
-    return latest_offer(
+    offer = latest_offer(
         product_id=device.product_id,
         audience=audience,
         current_version=version or device.app_version or None,
     )
+    if offer is not None and window_holds(offer, device, now):
+        return None
+    return offer

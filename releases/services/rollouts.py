@@ -146,12 +146,14 @@ def rollout_start(
     max_failure_rate: float = 10.0,
     min_sample: int = 20,
     forced: bool = False,
+    overrides_windows: bool = True,
     target_tenants=(),
     target_devices=(),
     start_at=None,
 ) -> Rollout:
     """Start rolling `release` out (now, or at `start_at`): stages default to one stage at
-    100 % (immediate). Refused for a release that is not published, or that already has
+    100 % (immediate). A forced rollout overrides maintenance windows unless told not to.
+    Refused for a release that is not published, or that already has
     an active rollout."""
     release = Release.objects.select_for_update().select_related("product").get(pk=release.pk)
     if release.status != Release.Status.PUBLISHED:
@@ -174,6 +176,7 @@ def rollout_start(
         max_failure_rate=max_failure_rate,
         min_sample=min_sample,
         forced=forced,
+        overrides_windows=overrides_windows,
         target_tenant_ids=_tenants(release, target_tenants, actor),
         target_device_ids=_devices(release, target_devices, actor),
         start_at=start_at,
