@@ -36,6 +36,12 @@ def electron_yaml(offer, url: str, staging_percent: int | None) -> str:
     return yaml.safe_dump(info, sort_keys=False, allow_unicode=True)
 
 
+def electron_up_to_date(version: str) -> str:
+    """electron-updater's "no update" for a caller that named its version: that version,
+    which the updater does not install again (nothing newer is offered to it now)."""
+    return yaml.safe_dump({"version": version, "files": []}, sort_keys=False)
+
+
 def tauri_body(offer, url: str) -> dict:
     """Tauri's dynamic update answer; `signature` is the artifact's vendor signature (the
     content of the `.sig` file `tauri build` writes, uploaded with the artifact)."""

@@ -38,6 +38,7 @@ class ReleaseAdmin(ServiceAdmin):
         "channel",
         "status",
         "is_mandatory",
+        "is_stepping_stone",
         "tenant",
         "published_at",
     ]
@@ -87,6 +88,7 @@ class ReleaseAdmin(ServiceAdmin):
             notes=data.get("notes", ""),
             is_mandatory=data.get("is_mandatory", False),
             tenant=obj.tenant,
+            is_stepping_stone=data.get("is_stepping_stone", False),
         )
         obj.pk = created.pk
         obj.refresh_from_db()

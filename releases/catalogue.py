@@ -59,6 +59,7 @@ class CatalogueRelease:
     semver: semver.Version  # parsed once, when the catalogue is built
     artifacts: dict[str, CatalogueArtifact] = field(default_factory=dict)
     rollout: RolloutState | None = None  # None: offered to everyone
+    is_stepping_stone: bool = False  # older devices install it before anything newer
 
 
 def rollout_state(rollout) -> RolloutState | None:
@@ -121,6 +122,7 @@ def catalogue_build(product_id) -> Catalogue:
             *("id", "platform", "filename", "size", "sha256", "sha512", "signature"),
             *("release__id", "release__version", "release__channel", "release__notes"),
             *("release__is_mandatory", "release__published_at", "release__tenant_id"),
+            "release__is_stepping_stone",
             *("release__current_rollout__status", "release__current_rollout__percent"),
             *("release__current_rollout__forced", "release__current_rollout__target_tenant_ids"),
             "release__current_rollout__target_device_ids",
@@ -142,6 +144,7 @@ def catalogue_build(product_id) -> Catalogue:
                 tenant_id=str(r.tenant_id) if r.tenant_id else None,
                 semver=parse_version(r.version),
                 rollout=rollout_state(r.current_rollout),
+                is_stepping_stone=r.is_stepping_stone,
             ),
         )
         manifests = ()

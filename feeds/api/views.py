@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.views import NodeView
-from feeds.formats import electron_yaml, tauri_body
+from feeds.formats import electron_up_to_date, electron_yaml, tauri_body
 from feeds.selectors import (
     electron_platform,
     feed_audience,
@@ -53,12 +53,18 @@ class ElectronFeedView(FeedView):
         audience = feed_audience(
             product=found, principal=request.user, channel=channel, platform=platform, staged=True
         )
-        offer = feed_offer(product=found, audience=audience, current_version=None)
-        if offer is None:
+        # electron-updater sends no version: an app that puts `?version=` in its feed URL (the
+        # provider keeps the URL's query) is offered the stepping stone it must install first.
+        version = request.GET.get("version") or None
+        offer = feed_offer(product=found, audience=audience, current_version=version)
+        if offer is not None:
+            text = electron_yaml(
+                offer, download_url(request, offer.artifact), staging_percent(offer, audience)
+            )
+        elif version is not None:
+            text = electron_up_to_date(version)
+        else:
             raise feed_not_found()
-        text = electron_yaml(
-            offer, download_url(request, offer.artifact), staging_percent(offer, audience)
-        )
         return HttpResponse(text, content_type="text/yaml; charset=utf-8")
 
 

@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--notes-file", type=Path)
         parser.add_argument("--mandatory", action="store_true")
         parser.add_argument(
+            "--stepping-stone",
+            action="store_true",
+            help="Devices on older versions must install this release before any newer one.",
+        )
+        parser.add_argument(
             "--file",
             dest="files",
             action="append",
@@ -79,6 +84,7 @@ class Command(BaseCommand):
                     channel=channel,
                     notes=notes,
                     is_mandatory=mandatory,
+                    is_stepping_stone=opts.get("stepping_stone", False),
                 )
                 for path, platform in artifacts:
                     with path.open("rb") as handle:
