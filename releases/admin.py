@@ -41,6 +41,7 @@ class ReleaseAdmin(ServiceAdmin):
         "is_stepping_stone",
         "tenant",
         "published_at",
+        "downloads",
     ]
     list_filter = ["product", "status", "channel", "is_mandatory"]
     search_fields = ["version", "product__name", "notes"]
@@ -63,7 +64,7 @@ class ReleaseAdmin(ServiceAdmin):
         )
         return [force, *super().get_urls()]
 
-    readonly_fields = ["status", "published_at", "created_at"]
+    readonly_fields = ["status", "published_at", "created_at", "downloads"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -41,6 +41,9 @@ class Release(models.Model):
         help_text=_("Devices on older versions must install this release before any newer one."),
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Requests for one of its files from the first byte, on every download route (see
+    # services.downloads.download_counted): what feed-driven fleets fetched.
+    downloads = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     tenant = models.ForeignKey(
         "licensing.Tenant",

@@ -17,6 +17,7 @@ from feeds.selectors import (
     staging_percent,
     tauri_platform,
 )
+from feeds.services import feed_device_on
 
 
 def download_url(request, artifact) -> str:
@@ -57,6 +58,7 @@ class ElectronFeedView(FeedView):
         # provider keeps the URL's query) is offered the stepping stone it must install first.
         version = request.GET.get("version") or None
         offer = feed_offer(product=found, audience=audience, current_version=version)
+        feed_device_on(principal=request.user, product_id=found.pk, version=version)
         if offer is not None:
             text = electron_yaml(
                 offer, download_url(request, offer.artifact), staging_percent(offer, audience)
@@ -80,6 +82,7 @@ class TauriFeedView(FeedView):
             product=found, principal=request.user, channel=channel, platform=platform
         )
         offer = feed_offer(product=found, audience=audience, current_version=current_version)
+        feed_device_on(principal=request.user, product_id=found.pk, version=current_version)
         if offer is None:
             return Response(status=204)
         return Response(tauri_body(offer, download_url(request, offer.artifact)))

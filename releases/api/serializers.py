@@ -161,10 +161,11 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "is_stepping_stone",
             "status",
             "published_at",
+            "downloads",
             "tenant",
             "created_at",
         ]
-        read_only_fields = ["status", "published_at", "created_at"]
+        read_only_fields = ["status", "published_at", "created_at", "downloads"]
 
 
 class ReleaseCreateInput(StrictSerializer):

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
@@ -46,3 +47,12 @@ def artifact_for_download(*, artifact_id, license: License | None = None) -> Art
             "MAINTENANCE_EXPIRED", _("This release is past the license's maintenance."), 403
         )
     return artifact
+
+
+def download_counted(*, artifact: Artifact, range_header: str = "") -> None:
+    """One more download of the artifact's release: a request from the first byte (a whole
+    file, or electron-updater's differential ranges, which start at 0), not a resumed
+    download's later ranges. Counted when Relais answers, also by a redirect to storage."""
+    if range_header and not range_header.replace(" ", "").startswith("bytes=0-"):
+        return
+    Release.objects.filter(pk=artifact.release_id).update(downloads=F("downloads") + 1)
