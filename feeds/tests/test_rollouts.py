@@ -83,7 +83,32 @@ def _tauri_offered(client, token):
     return response.status_code == 200 and response.json()["version"] == "1.1.0"
 
 
-LICENSED_FEEDS = {"electron": _electron_offered, "tauri": _tauri_offered}
+def _velopack_offered(client, token):
+    response = client.get(
+        "/feeds/viewer/stable/releases.win.json",
+        {"arch": "x64", "localVersion": "1.0.0"},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+    return [a["Version"] for a in response.json()["Assets"]] == ["1.1.0"]
+
+
+def _sparkle_offered(client, token):
+    response = client.get(
+        "/feeds/viewer/stable/appcast.xml",
+        {"appVersion": "1.0.0"},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+    return b"<sparkle:version>1.1.0</sparkle:version>" in response.content
+
+
+LICENSED_FEEDS = {
+    "electron": _electron_offered,
+    "tauri": _tauri_offered,
+    "velopack": _velopack_offered,
+    "sparkle": _sparkle_offered,
+}
 
 
 def _offered(client, feed, devices) -> set:
@@ -173,22 +198,34 @@ def test_anonymous_feeds_follow_the_rollout_percent(client, local_storage, chang
         percent = info.get("stagingPercentage", 100)
         return {i for i in installs if staging_match(i, percent)}
 
-    def tauri_offered():
-        return client.get("/feeds/viewer/stable/tauri/windows/x86_64/1.0.0").status_code == 200
+    def unstaged_offered():
+        """Tauri, Velopack and Sparkle stage nothing themselves: all or none, as one."""
+        answers = {
+            client.get("/feeds/viewer/stable/tauri/windows/x86_64/1.0.0").status_code == 200,
+            bool(
+                client.get(
+                    "/feeds/viewer/stable/releases.win.json", {"localVersion": "1.0.0"}
+                ).json()["Assets"]
+            ),
+            b"<item>"
+            in client.get("/feeds/viewer/stable/appcast.xml", {"appVersion": "1.0.0"}).content,
+        }
+        assert len(answers) == 1
+        return answers.pop()
 
     at_10 = electron_updating()
     assert abs(len(at_10) / FLEET - 0.10) <= 0.02
-    assert not tauri_offered()  # no client-side staging: only at 100 %
+    assert not unstaged_offered()  # no client-side staging: only at 100 %
     rollout = changed(rollout_advance, rollout=rollout)
     at_50 = electron_updating()
     assert at_10 <= at_50 and abs(len(at_50) / FLEET - 0.50) <= 0.02
-    assert not tauri_offered()
+    assert not unstaged_offered()
     rollout = changed(rollout_advance, rollout=rollout)
-    assert electron_updating() == set(installs) and tauri_offered()
+    assert electron_updating() == set(installs) and unstaged_offered()
 
     changed(release_yank, release=release)
 
-    assert electron_updating() == set() and not tauri_offered()
+    assert electron_updating() == set() and not unstaged_offered()
 
 
 def test_an_anonymous_feed_offers_nothing_new_after_a_halt(client, local_storage, changed):

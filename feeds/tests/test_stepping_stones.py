@@ -1,8 +1,9 @@
 """Stepping-stone releases (issue 23, item 5): a device older than a stone is offered the
 stone before anything newer, through every route: the canonical check, the seeds' dialects
-and every feed. One rule (releases.services.check.stepping_stone) serves them all."""
+and every feed (electron-updater, Tauri, Velopack, Sparkle). One rule (releases.services.check.stepping_stone) serves them all."""
 
 import io
+import re
 
 import pytest
 import yaml
@@ -78,6 +79,22 @@ def tauri(client, version, **headers):
     return response.json()["version"] if response.status_code == 200 else None
 
 
+def velopack(client, version, **headers):
+    response = client.get(
+        "/feeds/viewer/stable/releases.win.json", {"localVersion": version}, **headers
+    )
+    assert response.status_code == 200
+    versions = [asset["Version"] for asset in response.json()["Assets"]]
+    return versions[0] if versions else None
+
+
+def sparkle(client, version, **headers):
+    response = client.get("/feeds/viewer/stable/appcast.xml", {"appVersion": version}, **headers)
+    assert response.status_code == 200
+    found = re.search(rb"<sparkle:version>([^<]+)</sparkle:version>", response.content)
+    return found[1].decode() if found else None
+
+
 def _licensed_routes(api_client, client, license, device):
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {device.token}"}
     return {
@@ -85,6 +102,8 @@ def _licensed_routes(api_client, client, license, device):
         "cybersensei": lambda v: cybersensei(client, license, v),
         "electron": lambda v: electron(client, v, **bearer),
         "tauri": lambda v: tauri(client, v, **bearer),
+        "velopack": lambda v: velopack(client, v, **bearer),
+        "sparkle": lambda v: sparkle(client, v, **bearer),
     }
 
 
@@ -93,6 +112,8 @@ def _open_routes(client):
         "datashare": lambda v: datashare(client, v),
         "electron": lambda v: electron(client, v),
         "tauri": lambda v: tauri(client, v),
+        "velopack": lambda v: velopack(client, v),
+        "sparkle": lambda v: sparkle(client, v),
     }
 
 
