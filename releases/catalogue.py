@@ -240,3 +240,9 @@ def catalogue_forget() -> None:
 
 def catalogue_invalidate(product_id) -> None:
     transaction.on_commit(lambda: _bump(product_id))
+
+
+def catalogue_refresh(product_id) -> None:
+    """Invalidate now, not after commit: for work that runs after a change's commit but
+    maybe before its own invalidation (an after-commit task, see feeds.tasks)."""
+    _bump(product_id)
