@@ -46,6 +46,29 @@ def electron_platform(*, filename: str, principal) -> str:
     return f"{platform}-x86_64"
 
 
+# Velopack's default channels are its OS names (`vpk pack --channel` may add a suffix:
+# `win-beta`); its `?arch=` is .NET's RuntimeCpu.
+VELOPACK_OSES = {"win": "windows", "osx": "macos", "linux": "linux"}
+VELOPACK_ARCHES = {"x64": "x86_64", "arm64": "aarch64", "x86": "x86"}
+# Sparkle (macOS only) says its architecture only through the appcast URL (`?arch=`).
+SPARKLE_ARCHES = {"x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}
+
+
+def velopack_platform(*, vchannel: str, arch: str | None) -> str:
+    family = VELOPACK_OSES.get(vchannel.split("-")[0])
+    if family is None or (arch and arch.lower() not in VELOPACK_ARCHES):
+        raise feed_not_found()
+    return f"{family}-{VELOPACK_ARCHES[(arch or 'x64').lower()]}"
+
+
+def sparkle_platform(*, arch: str | None, principal) -> str:
+    if arch is not None:
+        if arch not in SPARKLE_ARCHES:
+            raise feed_not_found()
+        return f"macos-{SPARKLE_ARCHES[arch]}"
+    return electron_platform(filename="latest-mac.yml", principal=principal)
+
+
 def tauri_platform(*, target: str, arch: str) -> str:
     if target not in TAURI_TARGETS or arch not in TAURI_ARCHES:
         raise feed_not_found()

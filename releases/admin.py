@@ -38,8 +38,10 @@ class ReleaseAdmin(ServiceAdmin):
         "channel",
         "status",
         "is_mandatory",
+        "is_stepping_stone",
         "tenant",
         "published_at",
+        "downloads",
     ]
     list_filter = ["product", "status", "channel", "is_mandatory"]
     search_fields = ["version", "product__name", "notes"]
@@ -62,7 +64,7 @@ class ReleaseAdmin(ServiceAdmin):
         )
         return [force, *super().get_urls()]
 
-    readonly_fields = ["status", "published_at", "created_at"]
+    readonly_fields = ["status", "published_at", "created_at", "downloads"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -87,6 +89,7 @@ class ReleaseAdmin(ServiceAdmin):
             notes=data.get("notes", ""),
             is_mandatory=data.get("is_mandatory", False),
             tenant=obj.tenant,
+            is_stepping_stone=data.get("is_stepping_stone", False),
         )
         obj.pk = created.pk
         obj.refresh_from_db()

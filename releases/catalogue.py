@@ -61,6 +61,7 @@ class CatalogueRelease:
     semver: semver.Version  # parsed once, when the catalogue is built
     artifacts: dict[str, CatalogueArtifact] = field(default_factory=dict)
     rollout: RolloutState | None = None  # None: offered to everyone
+    is_stepping_stone: bool = False  # older devices install it before anything newer
 
 
 def rollout_state(rollout) -> RolloutState | None:
@@ -124,6 +125,7 @@ def catalogue_build(product_id) -> Catalogue:
             *("id", "platform", "filename", "size", "sha256", "sha512", "signature", "deltas"),
             *("release__id", "release__version", "release__channel", "release__notes"),
             *("release__is_mandatory", "release__published_at", "release__tenant_id"),
+            "release__is_stepping_stone",
             *("release__current_rollout__status", "release__current_rollout__percent"),
             *("release__current_rollout__forced", "release__current_rollout__target_tenant_ids"),
             "release__current_rollout__target_device_ids",
@@ -146,6 +148,7 @@ def catalogue_build(product_id) -> Catalogue:
                 tenant_id=str(r.tenant_id) if r.tenant_id else None,
                 semver=parse_version(r.version),
                 rollout=rollout_state(r.current_rollout),
+                is_stepping_stone=r.is_stepping_stone,
             ),
         )
         manifests = ()
@@ -242,3 +245,9 @@ def catalogue_forget() -> None:
 
 def catalogue_invalidate(product_id) -> None:
     transaction.on_commit(lambda: _bump(product_id))
+
+
+def catalogue_refresh(product_id) -> None:
+    """Invalidate now, not after commit: for work that runs after a change's commit but
+    maybe before its own invalidation (an after-commit task, see feeds.tasks)."""
+    _bump(product_id)

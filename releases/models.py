@@ -33,7 +33,17 @@ class Release(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.STABLE)
     notes = models.TextField(blank=True)
     is_mandatory = models.BooleanField(default=False)
+    # Every device on an older version installs this release before anything newer (a data
+    # migration that cannot be skipped): see services.check.stepping_stone.
+    is_stepping_stone = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Devices on older versions must install this release before any newer one."),
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Requests for one of its files from the first byte, on every download route (see
+    # services.downloads.download_counted): what feed-driven fleets fetched.
+    downloads = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     tenant = models.ForeignKey(
         "licensing.Tenant",

@@ -13,6 +13,7 @@ from licensing.models import Product
 from licensing.selectors import tenant_node_license
 from releases.services.check import Audience, latest_offer
 from releases.services.downloads import artifact_for_download
+from releases.versions import version_or_refuse
 
 from ..manifests import offer_signed_fields
 from ..models import Artifact
@@ -122,6 +123,8 @@ class DataShareLatestView(DialectView):
         offer = latest_offer(product_id=products[0].pk, audience=audience, current_version=None)
         if offer is None:
             raise ApiError("NO_RELEASE", _("Nothing is published yet."), 404)
+        if d.get("version"):
+            offer = stepped_offer(products[0].pk, audience, d["version"], offer)
         url = reverse("update-download", args=[offer.artifact.id])
         body = {
             "version": offer.release.version,
@@ -133,6 +136,18 @@ class DataShareLatestView(DialectView):
             **offer_signed_fields(offer.artifact, offer.mandatory),
         }
         return Response(DataShareLatestOutput(body).data)
+
+
+def stepped_offer(product_id, audience, version: str, newest):
+    """For a client that names its version: the stepping stone it must install first, else
+    the newest release; 404 NO_RELEASE while a stone it must install is not offered to it
+    (its rollout halted) rather than the release beyond it."""
+    offer = latest_offer(product_id=product_id, audience=audience, current_version=version)
+    if offer is not None:
+        return offer
+    if newest.release.semver > version_or_refuse(version):
+        raise ApiError("NO_RELEASE", _("No release can be installed from this version yet."), 404)
+    return newest  # up to date: the client compares and stays
 
 
 def changelog_lines(notes: str) -> list[str]:

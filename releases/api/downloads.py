@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApiError
 
 from ..links import presigned_url
+from ..services.downloads import download_counted
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -57,6 +58,8 @@ def _read(handle, remaining: int, chunk: int = 64 * 1024):
 
 
 def artifact_response(request, artifact):
+    if request.method == "GET":
+        download_counted(artifact=artifact, range_header=request.META.get("HTTP_RANGE", ""))
     url = presigned_url(artifact.file.name)
     if url and url.startswith(("http://", "https://")):
         return HttpResponseRedirect(url)

@@ -120,6 +120,12 @@ class CyberSenseiCheckOutput(serializers.Serializer):
 
 class DataShareLatestInput(StrictSerializer):
     product = serializers.SlugField(required=False)
+    version = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text="The app's version (in its update URL): a stepping stone newer than it is "
+        "answered before anything newer.",
+    )
     platform = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
 
@@ -152,12 +158,14 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "channel",
             "notes",
             "is_mandatory",
+            "is_stepping_stone",
             "status",
             "published_at",
+            "downloads",
             "tenant",
             "created_at",
         ]
-        read_only_fields = ["status", "published_at", "created_at"]
+        read_only_fields = ["status", "published_at", "created_at", "downloads"]
 
 
 class ReleaseCreateInput(StrictSerializer):
@@ -166,6 +174,7 @@ class ReleaseCreateInput(StrictSerializer):
     channel = serializers.ChoiceField(choices=Release.Channel.choices, default="stable")
     notes = FreeTextField(required=False, allow_blank=True, default="")
     is_mandatory = serializers.BooleanField(required=False, default=False)
+    is_stepping_stone = serializers.BooleanField(required=False, default=False)
     tenant = serializers.PrimaryKeyRelatedField(
         queryset=Tenant.objects.all(), required=False, allow_null=True, default=None
     )
@@ -174,6 +183,7 @@ class ReleaseCreateInput(StrictSerializer):
 class ReleaseUpdateInput(StrictSerializer):
     notes = FreeTextField(required=False, allow_blank=True)
     is_mandatory = serializers.BooleanField(required=False)
+    is_stepping_stone = serializers.BooleanField(required=False)
     channel = serializers.ChoiceField(choices=Release.Channel.choices, required=False)
 
 

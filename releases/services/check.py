@@ -184,8 +184,50 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
     if isinstance(best[1], PlatformRequired):
         _count(product_id, "refused")
         raise best[1]
-    _count(product_id, "offered")
-    return Offer(release=best[0], artifact=best[1], mandatory=mandatory)
+    offer = stepping_stone(
+        catalogue,
+        key,
+        audience,
+        current,
+        Offer(release=best[0], artifact=best[1], mandatory=mandatory),
+    )
+    _count(product_id, "offered" if offer is not None else "not_offered")
+    return offer
+
+
+def stepping_stone(catalogue, key, audience: Audience, current, offer: Offer) -> Offer | None:
+    """`offer`, unless a stepping stone lies between the device's version and it: then the
+    oldest such stone (every older device installs it before anything newer), mandatory
+    when the offer was, or nothing while the stone is not offered to this device (its
+    rollout has not reached it, or halted; no artifact for its platform). A caller whose
+    version is unknown (`current` None) gets `offer`. The audience's stones (eligible by
+    channel, tenant and maintenance end; oldest first) are kept on its shelf's key, so a
+    check still walks nothing."""
+    if current is None:
+        return offer
+    stones = catalogue.shelves.get(("stones", *key))
+    if stones is None:
+        stones = catalogue.shelves[("stones", *key)] = tuple(
+            (r, _pick(r, audience))
+            for r in reversed(catalogue)
+            if r.is_stepping_stone and release_eligible(r, audience)
+        )
+    for release, artifact in stones:
+        if release.semver <= current:
+            continue
+        if release.semver >= offer.release.semver:
+            return offer
+        who = {"device_id": audience.device_id, "tenant_id": audience.tenant_id}
+        offered = in_rollout(release.rollout, release.id, **who) or (
+            audience.staged and staged(release.rollout)
+        )
+        if artifact is None or not offered:
+            return None
+        if isinstance(artifact, PlatformRequired):
+            raise artifact
+        mandatory = offer.mandatory or _mandatory(release, audience)
+        return Offer(release=release, artifact=artifact, mandatory=mandatory)
+    return offer
 
 
 def _pick(release: CatalogueRelease, audience: Audience):

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
@@ -74,3 +75,12 @@ def artifact_delta_for_download(
             filename = f"{artifact.filename}.from-{entry['fromVersion']}.zst"
             return DeltaDownload(file=_Stored(entry["file"]), size=entry["size"], filename=filename)
     raise ApiError("DELTA_NOT_FOUND", _("No such delta."), 404)
+
+
+def download_counted(*, artifact: Artifact, range_header: str = "") -> None:
+    """One more download of the artifact's release: a request from the first byte (a whole
+    file, or electron-updater's differential ranges, which start at 0), not a resumed
+    download's later ranges. Counted when Relais answers, also by a redirect to storage."""
+    if range_header and not range_header.replace(" ", "").startswith("bytes=0-"):
+        return
+    Release.objects.filter(pk=artifact.release_id).update(downloads=F("downloads") + 1)

@@ -59,6 +59,7 @@ def release_create(
     notes: str = "",
     is_mandatory: bool = False,
     tenant: Tenant | None = None,
+    is_stepping_stone: bool = False,
 ) -> Release:
     """A draft release. Versions are unique per product among the releases one audience
     sees: shared ones (no tenant) together, and each tenant's restricted ones apart, so
@@ -75,6 +76,7 @@ def release_create(
         notes=notes,
         is_mandatory=is_mandatory,
         tenant=tenant,
+        is_stepping_stone=is_stepping_stone,
     )
     release.full_clean(validate_constraints=False)
     try:
@@ -86,7 +88,7 @@ def release_create(
     return release
 
 
-RELEASE_EDITABLE = {"notes", "is_mandatory", "channel", "tenant"}
+RELEASE_EDITABLE = {"notes", "is_mandatory", "channel", "tenant", "is_stepping_stone"}
 
 
 @transaction.atomic

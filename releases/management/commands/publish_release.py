@@ -14,9 +14,17 @@ from django.db import transaction
 
 from core.exceptions import ApiError
 from licensing.models import Product
+from releases.builds import (
+    BuildFile,
+    BuildFolderError,
+    electron_builder_folder,
+    tauri_signature,
+    velopack_folder,
+)
 from releases.models import Release
 from releases.services.releases import artifact_create, release_create, release_publish
 from releases.services.rollouts import rollout_start, stages_from_percents
+from releases.versions import parse_version
 
 
 class Command(BaseCommand):
@@ -24,11 +32,32 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("product", help="Product slug.")
-        parser.add_argument("version")
+        parser.add_argument(
+            "version", nargs="?", help="Read from the build folder when one is given."
+        )
+        parser.add_argument(
+            "--electron-builder",
+            type=Path,
+            metavar="DIR",
+            help="electron-builder's output folder: its latest*.yml name the files, version "
+            "and sha512 (checked against the server's own).",
+        )
+        parser.add_argument(
+            "--velopack",
+            type=Path,
+            metavar="DIR",
+            help="`vpk pack`'s output folder: its releases.<channel>.json name the full "
+            "packages, version and SHA256 (checked against the server's own).",
+        )
         parser.add_argument("--channel", default="stable", choices=Release.Channel.values)
         parser.add_argument("--notes", default="")
         parser.add_argument("--notes-file", type=Path)
         parser.add_argument("--mandatory", action="store_true")
+        parser.add_argument(
+            "--stepping-stone",
+            action="store_true",
+            help="Devices on older versions must install this release before any newer one.",
+        )
         parser.add_argument(
             "--file",
             dest="files",
@@ -64,6 +93,22 @@ class Command(BaseCommand):
             except ApiError as exc:
                 raise CommandError(f"{exc.code}: {exc.message}") from exc
         artifacts = [self._parse(spec) for spec in files]
+        for folder, read in (
+            (opts.get("electron_builder"), electron_builder_folder),
+            (opts.get("velopack"), velopack_folder),
+        ):
+            if folder is None:
+                continue
+            try:
+                built, found = read(folder)
+            except (BuildFolderError, ValueError, OSError) as exc:
+                raise CommandError(str(exc)) from exc
+            if version and str(parse_version(version)) != str(parse_version(built)):
+                raise CommandError(f"{folder} holds version {built}, not {version}.")
+            version = built
+            artifacts += found
+        if not version:
+            raise CommandError("Give the version, or a build folder to read it from.")
         if publish and not artifacts:
             raise CommandError("--publish needs at least one --file.")
         if notes_file:
@@ -79,16 +124,27 @@ class Command(BaseCommand):
                     channel=channel,
                     notes=notes,
                     is_mandatory=mandatory,
+                    is_stepping_stone=opts.get("stepping_stone", False),
                 )
-                for path, platform in artifacts:
-                    with path.open("rb") as handle:
+                for built in artifacts:
+                    with built.path.open("rb") as handle:
                         artifact = artifact_create(
                             release=release,
                             file=File(handle),
-                            platform=platform,
-                            filename=path.name,
+                            platform=built.platform,
+                            filename=built.path.name,
+                            declared_size=built.size,
+                            declared_sha256=built.sha256,
+                            signature=built.signature,
                         )
                     stored.append(artifact.file.name)
+                    if built.sha512 and built.sha512 != artifact.sha512:
+                        raise ApiError(
+                            "CHECKSUM_MISMATCH",
+                            f"{built.path.name}: the sha512 its build wrote does not match.",
+                            400,
+                        )
+                    path = built.path
                     self.stdout.write(
                         f"  {artifact.platform}: {path.name} {artifact.size} B sha256 {artifact.sha256}"
                     )
@@ -112,9 +168,10 @@ class Command(BaseCommand):
             f"{release.product.slug} {release.version} {release.status} (id {release.pk})"
         )
 
-    def _parse(self, spec: str) -> tuple[Path, str]:
+    def _parse(self, spec: str) -> BuildFile:
+        """PATH[:PLATFORM]; a Tauri `PATH.sig` beside it is the vendor signature."""
         path_text, _, platform = spec.partition(":")
         path = Path(path_text)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        return path, platform or "any"
+        return BuildFile(path=path, platform=platform or "any", signature=tauri_signature(path))
