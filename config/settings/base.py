@@ -498,6 +498,8 @@ RELAIS_ALERT_RULES_MEMO_SECONDS = env.int("RELAIS_ALERT_RULES_MEMO_SECONDS", def
 RELAIS_TELEMETRY_ASYNC_COMMIT = env.bool("RELAIS_TELEMETRY_ASYNC_COMMIT", default=True)
 # Rows deleted per statement by the retention task.
 RELAIS_TELEMETRY_PRUNE_BATCH = env.int("RELAIS_TELEMETRY_PRUNE_BATCH", default=10_000)
+# PostgreSQL: days of telemetry partitions made ahead of today (by the prune task).
+RELAIS_TELEMETRY_PARTITIONS_AHEAD = env.int("RELAIS_TELEMETRY_PARTITIONS_AHEAD", default=7)
 
 # Synced documents: a revision goes when it is older than this many days and not among
 # its document's newest RELAIS_DOCUMENT_REVISIONS_KEPT (hourly, by beat); 0 days keeps all.
