@@ -257,7 +257,7 @@ def backup_make(folder: Path) -> dict:
             "file": database,
             "migrations": migrations_applied(),
         },
-        "storage": {"backend": type(default_storage._wrapped).__name__, "files": files},
+        "storage": {"backend": default_storage.__class__.__name__, "files": files},
         "secrets_kept_elsewhere": secrets_kept_elsewhere(),
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True))
