@@ -5,7 +5,7 @@ the app that serves them. Labels are bounded: a route's name (never its path), a
 status, a product's slug, an outcome; never a device. An increment is a lock and an add (a
 memory-mapped file under PROMETHEUS_MULTIPROC_DIR): no query, no I/O."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "relais_http_requests",
@@ -26,3 +26,26 @@ UPDATE_CHECKS = Counter(
     ["product_id", "outcome"],
 )
 TELEMETRY_ROWS = Counter("relais_telemetry_rows_ingested", "Telemetry report rows inserted.")
+
+# Socket.IO: open sockets per server process, summed over the live ones (livesum: a dead
+# process's sockets are gone with it), and connects, whose rate shows a reconnect storm.
+SOCKETIO_CONNECTIONS = Gauge(
+    "relais_socketio_connections",
+    "Socket.IO connections open.",
+    multiprocess_mode="livesum",
+)
+SOCKETIO_CONNECTS = Counter("relais_socketio_connects", "Socket.IO connections accepted.")
+
+# Celery, counted by the workers (ops.worker): a task's registered name (bounded: the code's
+# tasks) and its outcome: succeeded, failed, retried.
+CELERY_TASKS = Counter(
+    "relais_celery_tasks",
+    "Celery tasks run by the workers, per task and outcome.",
+    ["task", "outcome"],
+)
+CELERY_TASK_DURATION = Histogram(
+    "relais_celery_task_duration_seconds",
+    "Time a worker spent running a task, per task.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 360.0),
+)

@@ -8,12 +8,13 @@
 set -eu
 
 # prometheus-client's multiprocess mode: each process keeps its counters in files there,
-# /metrics sums them. The web role starts from an empty directory (files of processes of a
-# previous start would be summed too); the others only need it to exist.
+# /metrics (web, realtime) or the worker's metrics port sums them. Each of these roles is a
+# container of its own and starts from an empty directory (files of processes of a previous
+# start would be summed too); the others only need it to exist.
 if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
-    if [ "${1:-}" = web ]; then
-        rm -rf "$PROMETHEUS_MULTIPROC_DIR"
-    fi
+    case "${1:-}" in
+        web | realtime | worker) rm -rf "$PROMETHEUS_MULTIPROC_DIR" ;;
+    esac
     mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 fi
 

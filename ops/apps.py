@@ -9,6 +9,7 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self):
-        from .logs import signals_connect
+        from . import logs, worker
 
-        signals_connect()
+        logs.signals_connect()
+        worker.signals_connect()

@@ -1,6 +1,7 @@
 """The Prometheus exposition of /metrics: the counters apps move (core.metrics), summed over
-the gunicorn workers in multiprocess mode, and the figures read from the database at scrape
-time (ops.selectors).
+the gunicorn workers in multiprocess mode, and the figures read from the database
+(ops.selectors) and the broker (ops.queues) at scrape time. Celery workers serve their own
+counters on an internal port (ops.worker).
 
 Multiprocess mode: with PROMETHEUS_MULTIPROC_DIR set in the environment before the process
 starts, prometheus-client keeps every counter in a memory-mapped file of that directory per
@@ -14,6 +15,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .queues import queue_lengths
 from .selectors import product_slugs, rollouts_running, webhook_backlog
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,26 @@ class _DatabaseFigures:
         yield from (percent, failure, finished)
 
 
+class _BrokerFigures:
+    """Celery queue lengths, read from the broker at scrape time."""
+
+    def collect(self):
+        from django.conf import settings
+
+        lengths = queue_lengths(timeout=settings.RELAIS_READY_TIMEOUT)
+        yield GaugeMetricFamily(
+            "relais_celery_broker_up",
+            "1 when the Celery broker answered this scrape, else 0.",
+            value=0 if lengths is None else 1,
+        )
+        family = GaugeMetricFamily(
+            "relais_celery_queue_length", "Celery messages waiting, per queue.", labels=["queue"]
+        )
+        for queue, length in (lengths or {}).items():
+            family.add_metric([queue], length)
+        yield family
+
+
 def metrics_exposition(*, multiprocess_dir: str = "") -> bytes:
     """The text format of every Relais metric; `multiprocess_dir`: sum the processes' files
     there instead of reading this process's counters."""
@@ -90,4 +112,5 @@ def metrics_exposition(*, multiprocess_dir: str = "") -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_ProductsNamed(source))
     registry.register(_DatabaseFigures())
+    registry.register(_BrokerFigures())
     return generate_latest(registry)

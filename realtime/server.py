@@ -10,6 +10,8 @@ import logging
 import socketio
 from django.conf import settings
 
+from core.metrics import SOCKETIO_CONNECTIONS, SOCKETIO_CONNECTS
+
 from . import browser, itstock, neopro
 from .db import db
 from .state import Connection, state
@@ -90,6 +92,8 @@ def build_server() -> socketio.AsyncServer:
             await sio.enter_room(sid, room)
             conn.rooms.add(room)
         state.count("connections.total")
+        SOCKETIO_CONNECTIONS.inc()
+        SOCKETIO_CONNECTS.inc()
         conn.deadline = asyncio.get_running_loop().create_task(_drop_if_anonymous(sid))
 
     @sio.event
@@ -97,6 +101,7 @@ def build_server() -> socketio.AsyncServer:
         conn = state.connections.pop(sid, None)
         if conn is None:
             return
+        SOCKETIO_CONNECTIONS.dec()
         if conn.deadline is not None:
             conn.deadline.cancel()
         if conn.site_id:

@@ -88,3 +88,12 @@ def test_node_wrk_loads_every_route_and_node_lookup_times_both_lookups(tmp_path)
         database="relais_bench_t_node_wrk",
     )
     assert "through_the_orm" in out and "in_sql" in out
+
+
+def test_telemetry_partitions_compares_both_layouts():
+    out = _bench(
+        "telemetry_partitions.py",
+        *("--rows", "5000", "--devices", "20", "--ingest-seconds", "0.2", "--repeat", "1"),
+        database="relais_bench_t_partitions",
+    )
+    assert "plain " in out and "partitioned " in out and "oldest day removed" in out

@@ -337,6 +337,10 @@ RELAIS_METRICS_TOKEN = env.str("RELAIS_METRICS_TOKEN", default="")
 # where each process keeps its counters; read by prometheus-client itself at import, here
 # so that a scrape sums every process's files (docs/operations.md).
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker serves its task counters on this port (Prometheus text format, no token:
+# keep it inside the network, as the broker is); 0: not served.
+RELAIS_WORKER_METRICS_PORT = env.int("RELAIS_WORKER_METRICS_PORT", default=0)
+RELAIS_WORKER_METRICS_ADDRESS = env.str("RELAIS_WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104
 # Throttle rates per scope, read at request time so they can be tuned per deployment.
 RELAIS_THROTTLE_RATES = {
     "license_validate": env.str("RELAIS_THROTTLE_VALIDATE", default="120/min"),
@@ -523,6 +527,8 @@ RELAIS_ALERT_RULES_MEMO_SECONDS = env.int("RELAIS_ALERT_RULES_MEMO_SECONDS", def
 RELAIS_TELEMETRY_ASYNC_COMMIT = env.bool("RELAIS_TELEMETRY_ASYNC_COMMIT", default=True)
 # Rows deleted per statement by the retention task.
 RELAIS_TELEMETRY_PRUNE_BATCH = env.int("RELAIS_TELEMETRY_PRUNE_BATCH", default=10_000)
+# PostgreSQL: days of telemetry partitions made ahead of today (by the prune task).
+RELAIS_TELEMETRY_PARTITIONS_AHEAD = env.int("RELAIS_TELEMETRY_PARTITIONS_AHEAD", default=7)
 
 # Synced documents: a revision goes when it is older than this many days and not among
 # its document's newest RELAIS_DOCUMENT_REVISIONS_KEPT (hourly, by beat); 0 days keeps all.
@@ -606,3 +612,20 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Sentry (optional) ---------------------------------------------------------------------
+# Errors of web, realtime, workers and beat to Sentry when a DSN is set; off (sentry-sdk not
+# even imported) without one. Credentials are scrubbed before sending (config/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

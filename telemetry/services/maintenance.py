@@ -14,6 +14,7 @@ from devices.models import Device
 from ..buffer import latest
 from ..models import LatestMetrics, RollupCursor, TelemetryReport, TelemetryRollup
 from .alerts import alerts_raise_noted, alerts_resolve_recovered
+from .partitions import partitioned, partitions_drop_before, partitions_ensure
 
 ROLLUP_LAG = timedelta(seconds=60)  # reports committing this late after their time: missed
 ROLLUP_SPAN = timedelta(hours=6)  # at most this much time per run
@@ -143,14 +144,19 @@ def _prune(queryset, budget_end: float) -> int:
 def telemetry_prune(*, now=None) -> dict:
     """Delete reports older than RELAIS_TELEMETRY_RETENTION_DAYS and rollups older than
     RELAIS_TELEMETRY_ROLLUP_RETENTION_DAYS, RELAIS_TELEMETRY_PRUNE_BATCH rows per statement
-    (each its own transaction: no long lock), for at most two minutes per run."""
+    (each its own transaction: no long lock), for at most two minutes per run. On
+    PostgreSQL's partitioned reports, expired days are dropped whole (services.partitions)."""
     now = now or timezone.now()
     budget_end = time.monotonic() + PRUNE_SECONDS
     reports_before = now - timedelta(days=settings.RELAIS_TELEMETRY_RETENTION_DAYS)
     rollups_before = now - timedelta(days=settings.RELAIS_TELEMETRY_ROLLUP_RETENTION_DAYS)
-    return {
-        "reports": _prune(
-            TelemetryReport.objects.filter(received_at__lt=reports_before), budget_end
-        ),
-        "rollups": _prune(TelemetryRollup.objects.filter(hour__lt=rollups_before), budget_end),
-    }
+    result = {}
+    if partitioned():  # PostgreSQL: whole days dropped, the next days' partitions made
+        dropped = partitions_drop_before(reports_before)
+        partitions_ensure(now=now)
+        result = {"reports": dropped["rows"], "partitions": dropped["partitions"]}
+    else:
+        reports = TelemetryReport.objects.filter(received_at__lt=reports_before)
+        result = {"reports": _prune(reports, budget_end)}
+    rollups = TelemetryRollup.objects.filter(hour__lt=rollups_before)
+    return {**result, "rollups": _prune(rollups, budget_end)}
