@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, scope_for_user
+from core.tenancy import scope_for_user
+from core.tenancy_admin import TenantScopedAdmin
 from devices.admin import DeviceAdmin
 from releases.models import Release
 
@@ -20,6 +21,7 @@ from .models import DeviceCommand
 
 @admin.register(DeviceCommand)
 class DeviceCommandAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "terminal", 50
     list_display = ["type", "device", "tenant", "status", "created_at", "completed_at"]
     list_filter = ["status", "type", "tenant"]
     list_select_related = ["device", "tenant"]

@@ -10,26 +10,27 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 
 from .models import Event
-from .tenancy import TenantScopedAdmin
+from .tenancy_admin import TenantScopedAdmin
 
 
 @admin.register(AccessAttempt)
 class LoginAttemptAdmin(TenantScopedAdmin, AccessAttemptAdmin):
-    pass
+    nav_group, nav_icon, nav_order = "security", "lock_person", 30
 
 
 @admin.register(AccessLog)
 class LoginLogAdmin(TenantScopedAdmin, AccessLogAdmin):
-    pass
+    nav_group, nav_icon, nav_order = "security", "login", 40
 
 
 @admin.register(AccessFailureLog)
 class LoginFailureLogAdmin(TenantScopedAdmin, AccessFailureLogAdmin):
-    pass
+    nav_group, nav_icon, nav_order = "security", "gpp_bad", 50
 
 
 @admin.register(Event)
 class EventAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "security", "manage_search", 20
     list_display = ["type", "tenant", "actor_label", "created_at"]
     list_filter = ["type", "tenant"]
     search_fields = ["type", "actor_label"]

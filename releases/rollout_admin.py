@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, scope_for_user, user_tenant_id
+from core.tenancy import scope_for_user, user_tenant_id
+from core.tenancy_admin import TenantScopedAdmin
 from devices.models import Device
 from licensing.models import Tenant
 
@@ -23,6 +24,8 @@ from .services import rollouts
 @admin.register(Rollout)
 class RolloutAdmin(TenantScopedAdmin):
     """Started from a release's page; advanced by the beat; steered by these actions."""
+
+    nav_group, nav_icon, nav_order = "releases", "rocket_launch", 20
 
     list_display = ["release", "status", "percent", "stage", "forced", "start_at", "ended_at"]
     list_filter = ["status", "forced", "release__product"]

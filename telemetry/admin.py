@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
-from core.tenancy import TenantScopedAdmin
+from core.tenancy_admin import TenantScopedAdmin
 from devices.admin import DeviceAdmin
 from devices.models import Device
 
@@ -27,6 +27,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 @admin.register(Alert)
 class AlertAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "notifications_active", 20
     list_display = [
         "metric",
         "severity",
@@ -78,6 +79,7 @@ class AlertAdmin(TenantScopedAdmin):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "rule", 40
     list_display = ["metric", "tenant", "product", "warning", "critical", "margin", "is_enabled"]
     list_filter = ["metric", "is_enabled", "product", "tenant"]
     list_select_related = ["tenant", "product"]
@@ -113,6 +115,7 @@ class AlertRuleAdmin(ServiceAdmin):
 
 @admin.register(TelemetryReport)
 class TelemetryReportAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "monitoring", 30
     list_display = ["received_at", "kind", "device", "tenant", "version", "uptime"]
     list_filter = ["kind"]
     list_select_related = ["device", "tenant"]
