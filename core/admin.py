@@ -8,6 +8,8 @@ not a tenant's from tenant staff, whatever permissions they are given.
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.models import Group
 
 from .models import Event
 from .tenancy_admin import TenantScopedAdmin
@@ -42,3 +44,12 @@ class EventAdmin(TenantScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Permission groups are the platform's (tenant staff get theirs): themed and under Security.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TenantScopedAdmin, DjangoGroupAdmin):
+    nav_group, nav_icon, nav_order = "security", "groups", 15
