@@ -26,8 +26,8 @@ class TenantAdmin(ServiceAdmin):
     update_service = services.tenant_update
     activate_service = services.tenant_activate
     deactivate_service = services.tenant_deactivate
-    list_display = ["name", "slug", "id", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "slug", "id", "language", "is_active", "created_at"]
+    list_filter = ["is_active", "language"]
     search_fields = ["name", "slug", "id"]
     prepopulated_fields = {"slug": ["name"]}
 

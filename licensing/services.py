@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
+from core.language import tenant_language_forget
 from core.services import events
 from core.services.changes import model_update
 
@@ -38,20 +39,24 @@ def _tenant_payload(tenant: Tenant) -> dict:
 
 
 @transaction.atomic
-def tenant_create(*, actor=None, name: str, slug: str, is_active: bool = True) -> Tenant:
-    tenant = Tenant(name=name, slug=slug, is_active=is_active)
+def tenant_create(
+    *, actor=None, name: str, slug: str, is_active: bool = True, language: str = "en"
+) -> Tenant:
+    tenant = Tenant(name=name, slug=slug, is_active=is_active, language=language)
     tenant.full_clean()
     tenant.save()
     events.publish("tenant.created", tenant=tenant, payload=_tenant_payload(tenant), actor=actor)
     return tenant
 
 
-TENANT_EDITABLE = {"name", "slug"}
+TENANT_EDITABLE = {"name", "slug", "language"}
 
 
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, actor=None, **changes) -> Tenant:
     _, changed = model_update(tenant, editable=TENANT_EDITABLE, changes=changes)
+    if "language" in changed:
+        tenant_language_forget(tenant.pk)
     if changed:
         payload = _tenant_payload(tenant) | {"changed": changed}
         events.publish("tenant.updated", tenant=tenant, payload=payload, actor=actor)

@@ -198,7 +198,7 @@ def rollout_progress(rollout: Rollout) -> dict:
         {
             "index": index + 1,
             "percent": stage.get("percent"),
-            "hold_minutes": stage.get("hold_minutes", 0),
+            "hold_minutes": stage.get("holdMinutes", 0),
             "reached": index < rollout.stage
             or (index == rollout.stage and rollout.status != Rollout.Status.SCHEDULED),
             "current": index == rollout.stage and rollout.status in Rollout.ACTIVE,
