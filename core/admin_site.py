@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.sites import UnfoldAdminSite
 
 _dashboard: list[Callable] = []
+_sections: dict[str, tuple[int, Callable]] = {}
 
 # key → (title, icon), in the sidebar's order.
 NAV_GROUPS = {
@@ -33,6 +34,12 @@ def dashboard_register(render: Callable) -> None:
     _dashboard[:] = [render]
 
 
+def dashboard_section_register(name: str, render: Callable, *, order: int = 100) -> None:
+    """`render(request) -> html`: a section below the dashboard (an app above the one that
+    draws the dashboard adds its figures this way, e.g. telemetry's fleet health)."""
+    _sections[name] = (order, render)
+
+
 class RelaisAdminSite(UnfoldAdminSite):
     index_template = "admin/relais_index.html"
     site_title = _("Relais")
@@ -43,6 +50,9 @@ class RelaisAdminSite(UnfoldAdminSite):
         context = dict(extra_context or {})
         if _dashboard and request.user.is_active and request.user.is_staff:
             context["dashboard"] = _dashboard[0](request)
+            context["dashboard_sections"] = [
+                render(request) for _order, render in sorted(_sections.values(), key=_first)
+            ]
         return super().index(request, context)
 
     def get_sidebar_list(self, request):
@@ -76,6 +86,10 @@ class RelaisAdminSite(UnfoldAdminSite):
                 }
             )
         return results
+
+
+def _first(entry):
+    return entry[0]
 
 
 class RelaisAdminConfig(AdminConfig):
