@@ -40,6 +40,25 @@ def dashboard_section_register(name: str, render: Callable, *, order: int = 100)
     _sections[name] = (order, render)
 
 
+_page_sections: dict[str, dict[str, tuple[int, Callable]]] = {}
+
+
+def page_section_register(model_label: str, name: str, render: Callable, *, order=100) -> None:
+    """`render(request, obj) -> html`: a section of the object page of `model_label`
+    (`"devices.Device"`), below its fields; apps add what they know of another app's rows
+    (telemetry's charts on the device page, commands' history…) without importing upward."""
+    _page_sections.setdefault(model_label.lower(), {})[name] = (order, render)
+
+
+def has_page_sections(model) -> bool:
+    return bool(_page_sections.get(model._meta.label_lower))
+
+
+def page_sections(request, obj) -> list:
+    sections = _page_sections.get(obj._meta.label_lower, {})
+    return [render(request, obj) for _order, render in sorted(sections.values(), key=_first)]
+
+
 class RelaisAdminSite(UnfoldAdminSite):
     index_template = "admin/relais_index.html"
     site_title = _("Relais")

@@ -9,6 +9,7 @@ from rest_framework.permissions import SAFE_METHODS
 from unfold.admin import ModelAdmin as ThemedModelAdmin
 
 from . import validators
+from .admin_site import has_page_sections, page_sections
 from .filters import admin_query_in_utc
 from .tenancy import (
     _has_tenant_field,
@@ -28,6 +29,17 @@ class TenantScopedAdmin(ThemedModelAdmin):
     nav_group: str | None = None
     nav_icon: str | None = None
     nav_order: int = 100
+    # Sections other apps add to the object page (core.admin_site.page_section_register).
+    change_form_after_template = "admin/relais/page_sections.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = None
+        if object_id and has_page_sections(self.model):
+            obj = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if obj is not None:
+            context["page_sections"] = page_sections(request, obj)
+        return super().change_view(request, object_id, form_url, context)
 
     def get_queryset(self, request):
         write = request.method not in SAFE_METHODS

@@ -10,3 +10,9 @@ class ReleasesConfig(AppConfig):
         from .dashboard.views import dashboard_html
 
         dashboard_register(dashboard_html)
+
+        from core.admin_site import page_section_register
+
+        from .device_page import device_updates_html
+
+        page_section_register("devices.Device", "updates", device_updates_html, order=10)

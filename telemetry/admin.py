@@ -137,7 +137,6 @@ admin.site.unregister(Device)
 
 @admin.register(Device)
 class DeviceWithTelemetryAdmin(DeviceAdmin):
-    change_form_template = "admin/telemetry/device/change_form.html"
     readonly_fields = [*DeviceAdmin.readonly_fields, "latest_metrics"]
     fields = [*DeviceAdmin.fields, "latest_metrics"]
 
@@ -153,8 +152,3 @@ class DeviceWithTelemetryAdmin(DeviceAdmin):
         return format_html(
             "<table>{}</table><p>{} {}</p>", rows, _("Reported at"), when.isoformat()
         )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        chart = selectors.device_chart(device_id=object_id) if object_id else None
-        extra = {"telemetry_chart": chart}
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

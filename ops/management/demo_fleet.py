@@ -29,7 +29,7 @@ from releases.services.rollouts import rollout_start
 from releases.services.sessions import session_id, session_report
 from telemetry.services.alerts import devices_offline_sweep
 from telemetry.services.ingest import reports_record
-from telemetry.services.maintenance import latest_metrics_flush
+from telemetry.services.maintenance import latest_metrics_flush, telemetry_rollup
 from telemetry.validation import Report
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoint_create, endpoint_flush
@@ -240,6 +240,7 @@ def _telemetry(rng, devices, now) -> None:
     device_contacts_flush()
     latest_metrics_flush(now=now)
     devices_offline_sweep(now=now)
+    telemetry_rollup(now=now + timedelta(minutes=10))  # the device pages' hourly charts
 
 
 def _neopro_site(rng, email, password, now):
