@@ -10,9 +10,25 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 
 from .models import Event
 from .tenancy_admin import TenantScopedAdmin
+
+# The payload's keys that name an event's object, most specific first.
+SUBJECT_KEYS = [
+    "deviceId",
+    "rolloutId",
+    "releaseId",
+    "licenseId",
+    "keyPrefix",
+    "endpointId",
+    "commandId",
+    "alertId",
+    "name",
+    "version",
+    "slug",
+]
 
 
 @admin.register(AccessAttempt)
@@ -33,9 +49,13 @@ class LoginFailureLogAdmin(TenantScopedAdmin, AccessFailureLogAdmin):
 @admin.register(Event)
 class EventAdmin(TenantScopedAdmin):
     nav_group, nav_icon, nav_order = "security", "manage_search", 20
-    list_display = ["type", "tenant", "actor_label", "created_at"]
-    list_filter = ["type", "tenant"]
-    search_fields = ["type", "actor_label"]
+    """The audit view: who did what, when, filterable by type, tenant and actor; the
+    search also reads the payload, which names the object (`?q=<id or key prefix>`)."""
+
+    list_display = ["created_at", "type", "actor_label", "tenant", "subject"]
+    list_filter = ["type", "tenant", ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["type", "actor_label", "payload"]
+    show_full_result_count = False  # the log grows without bound
     date_hierarchy = "created_at"
     readonly_fields = ["type", "tenant", "actor", "actor_label", "payload", "created_at"]
 
@@ -44,6 +64,14 @@ class EventAdmin(TenantScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("object"))
+    def subject(self, event):
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        for key in SUBJECT_KEYS:
+            if payload.get(key):
+                return f"{key}: {payload[key]}"
+        return ""
 
 
 # Permission groups are the platform's (tenant staff get theirs): themed and under Security.

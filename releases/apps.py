@@ -13,6 +13,7 @@ class ReleasesConfig(AppConfig):
 
         from core.admin_site import page_section_register
 
-        from .device_page import device_updates_html
+        from .admin_pages import device_updates_html, release_rollouts_html
 
         page_section_register("devices.Device", "updates", device_updates_html, order=10)
+        page_section_register("releases.Release", "rollouts", release_rollouts_html, order=10)

@@ -54,3 +54,31 @@ def test_tenant_staff_see_only_what_they_may(client):
     # The index lists no model boxes below the dashboard: the sidebar is the navigation.
     page = client.get("/admin/").content.decode()
     assert 'id="relais-dashboard"' in page
+
+
+def test_audit_view_filters_by_actor_object_and_type(client):
+    from core.models import Event
+    from core.services.events import publish
+
+    tenant = TenantFactory()
+    alice, bob = UserFactory(tenant=tenant), UserFactory(tenant=tenant)
+    publish("license.suspended", tenant=tenant, payload={"licenseId": "L-1"}, actor=alice)
+    publish("license.revoked", tenant=tenant, payload={"licenseId": "L-2"}, actor=bob)
+    publish("license.revoked", tenant=TenantFactory(), payload={"licenseId": "L-3"}, actor=None)
+    client.force_login(UserFactory(is_superuser=True))
+    url = "/admin/core/event/"
+
+    def listed(query):
+        response = client.get(url + query)
+        assert response.status_code == 200
+        return sorted(e.payload["licenseId"] for e in response.context["cl"].result_list)
+
+    assert listed(f"?actor__id__exact={alice.pk}") == ["L-1"]
+    assert listed("?q=L-2") == ["L-2"]
+    assert listed("?type=license.revoked") == ["L-2", "L-3"]
+    assert "licenseId: L-1" in client.get(url).content.decode()
+    # Tenant staff (with the permission) see their tenant's events only.
+    from licensing.tests.tenancy import staff_of
+
+    client.force_login(staff_of(tenant, Event))
+    assert listed("") == ["L-1", "L-2"]

@@ -57,3 +57,23 @@ def test_tenant_staff_open_only_their_devices(client):
     assert client.get(f"/admin/devices/device/{mine.pk}/change/").status_code == 200
     response = client.get(f"/admin/devices/device/{foreign.pk}/change/", follow=True)
     assert "FOREIGN-HW" not in response.content.decode()
+
+
+def test_release_page_shows_rollouts_sessions_and_artifacts(client):
+    from releases.services.rollouts import rollout_start
+
+    device = DeviceFactory()
+    release = published_release(product=device.product, version="2.0.0")
+    rollout = rollout_start(release=release, stages=[{"percent": 10}, {"percent": 100}])
+    UpdateSession.objects.create(
+        id=session_id(device.pk, release.pk),
+        device=device,
+        release=release,
+        to_version="2.0.0",
+        status="COMPLETED",
+    )
+    client.force_login(UserFactory(is_superuser=True))
+    html = client.get(f"/admin/releases/release/{release.pk}/change/").content.decode()
+    assert f"/admin/releases/rollout/{rollout.pk}/change/" in html
+    assert "Completed: <strong>1</strong>" in html
+    assert 'id="release-sessions"' in html and "Artifacts and signatures" in html
