@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
 from core.admin_actions import apply_each
+from core.admin_forms import ThemedForm
 from core.exceptions import ApiError
 from core.tenancy import scope_for_user, user_tenant_id
 from core.tenancy_admin import TenantScopedAdmin
@@ -220,7 +221,7 @@ def rollout_progress(rollout: Rollout) -> dict:
     }
 
 
-class ForceUpdateForm(forms.Form):
+class ForceUpdateForm(ThemedForm):
     AUDIENCES = [
         ("all", _("All devices")),
         ("tenant", _("A tenant's devices")),
