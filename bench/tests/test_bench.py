@@ -88,3 +88,14 @@ def test_node_wrk_loads_every_route_and_node_lookup_times_both_lookups(tmp_path)
         database="relais_bench_t_node_wrk",
     )
     assert "through_the_orm" in out and "in_sql" in out
+
+
+def test_admin_lists_render_every_page():
+    out = _bench(
+        "admin_lists.py",
+        *("--devices", "200", "--sessions", "500", "--tenants", "3", "--products", "1"),
+        *("--releases", "2", "--repeat", "1", "--budget-ms", "100000"),
+        database="relais_bench_t_admin_lists",
+    )
+    for label in ("device list, page 1", "update session list", "device page", "rollout page"):
+        assert label in out
