@@ -8,7 +8,6 @@ not a tenant's from tenant staff, whatever permissions they are given.
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
@@ -79,5 +78,10 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(TenantScopedAdmin, DjangoGroupAdmin):
+class GroupAdmin(TenantScopedAdmin):
+    """Django's GroupAdmin, on the theme."""
+
     nav_group, nav_icon, nav_order = "security", "groups", 15
+    search_fields = ["name"]
+    ordering = ["name"]
+    filter_horizontal = ["permissions"]

@@ -74,7 +74,7 @@ class RelaisAdminSite(UnfoldAdminSite):
             ]
         return super().index(request, context)
 
-    def get_sidebar_list(self, request):
+    def get_sidebar_list(self, request) -> list[dict]:
         """The models this user may see, grouped by `nav_group` (see the module's doc)."""
         groups: dict[str, list[dict]] = {key: [] for key in NAV_GROUPS}
         for app in self.get_app_list(request):
