@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
+# The simulated fleet `make run` shows on the dashboard (devices; once: kept afterwards).
+FLEET ?= 300
+
 .PHONY: run test lint typecheck docs install install-dev
 
 $(BIN)/python:
@@ -22,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo_data
+	$(BIN)/python manage.py demo_data --fleet $(FLEET)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-embedded
 
 lint: install-dev

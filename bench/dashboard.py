@@ -57,6 +57,36 @@ def step(label, started):
     return time.perf_counter()
 
 
+def model_defaults(sql: str) -> str:
+    """Complete each `INSERT INTO <table> (<columns>) SELECT <values> …` of `sql` with the
+    columns it does not name, valued by the model's own default (`field.get_default()`,
+    as Django would save it): a column added later with a default never breaks the seed.
+    The column list ends with `/*+columns*/` and the select list with `/*+values*/`."""
+    import re
+
+    from django.apps import apps
+    from django.db import connection
+    from psycopg import sql as psql
+
+    models = {m._meta.db_table: m for m in apps.get_models()}
+    for match in re.finditer(r"INSERT INTO (\w+) \(([^)]*?)/\*\+columns\*/\)", sql):
+        table, named = match.group(1), {c.strip() for c in match.group(2).split(",")}
+        extra_columns, extra_values = [], []
+        for field in models[table]._meta.concrete_fields:
+            if field.column in named or field.primary_key and field.column == "id":
+                continue
+            value = field.get_db_prep_save(field.get_default(), connection)
+            literal = psql.Literal(value).as_string(connection.connection)
+            extra_columns.append(field.column)
+            extra_values.append(f"{literal}::{field.db_type(connection)}")
+        columns = "".join(f", {c}" for c in extra_columns)
+        values = "".join(f", {v}" for v in extra_values)
+        head, tail = sql[: match.start()], sql[match.start() :]
+        tail = tail.replace("/*+columns*/", columns, 1).replace("/*+values*/", values, 1)
+        sql = head + tail
+    return sql
+
+
 def seed(args) -> None:
     from django.db import connection
 
@@ -67,76 +97,82 @@ def seed(args) -> None:
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
-            """
-            INSERT INTO licensing_tenant (id, name, slug, is_active, created_at)
-            SELECT gen_random_uuid(), 'Tenant ' || i, 'tenant-' || i, true, now()
+            model_defaults(
+                """
+            INSERT INTO licensing_tenant (id, name, slug, created_at/*+columns*/)
+            SELECT gen_random_uuid(), 'Tenant ' || i, 'tenant-' || i, now()/*+values*/
             FROM generate_series(1, %s) i;
-            INSERT INTO licensing_product (slug, name, distribution, allowed_commands,
-                                           is_active, created_at, manifest_serial)
-            SELECT 'product-' || i, 'Product ' || i, 'licensed', '[]', true, now(), 0
+            INSERT INTO licensing_product (slug, name, created_at/*+columns*/)
+            SELECT 'product-' || i, 'Product ' || i, now()/*+values*/
             FROM generate_series(1, %s) i;
             INSERT INTO licensing_policy (product_id, name, max_devices, duration,
-                max_validations, heartbeat_window, grace_period, maintenance_duration,
-                entitlements, is_active, offline_validity)
-            SELECT id, 'Unlimited', NULL, NULL, NULL, NULL, interval '0', NULL, '{}', true,
-                   interval '30 days'
+                max_validations, heartbeat_window/*+columns*/)
+            SELECT id, 'Unlimited', NULL, NULL, NULL, NULL/*+values*/
             FROM licensing_product;
-            """,
+            """
+            ),
             [t, p],
         )
         # A license per tenant and product; some expire within 30 days.
         cur.execute(
-            """
+            model_defaults(
+                """
             INSERT INTO licensing_license (id, tenant_id, product_id, policy_id, name, key_hash,
                 key_prefix, status, expires_at, updates_until, max_devices, max_validations,
-                grace_period, validation_count, created_at)
+                created_at/*+columns*/)
             SELECT gen_random_uuid(), t.id, pol.product_id, pol.id, '',
                    encode(sha256((t.id::text || pol.id::text || %s)::bytea), 'hex'),
                    upper(substr(md5(t.id::text || pol.id::text), 1, 8)), 'active',
                    now() + (random() * 400) * interval '1 day', NULL, NULL, NULL,
-                   interval '0', 0, now()
+                   now()/*+values*/
             FROM licensing_tenant t CROSS JOIN licensing_policy pol
-            """,
+            """
+            ),
             [secret_hash("bench")],
         )
         t0 = step(f"{t} tenants, {p} products, {t * p} licenses", t0)
         cur.execute(
-            """
+            model_defaults(
+                """
             INSERT INTO releases_release (id, product_id, version, major, minor, patch,
-                prerelease, channel, notes, is_mandatory, status, published_at, tenant_id,
-                created_at)
+                prerelease, channel, notes, status, published_at, tenant_id,
+                created_at/*+columns*/)
             SELECT gen_random_uuid(), pr.id, '1.' || v || '.0', 1, v, 0, '', 'stable',
-                   'Release 1.' || v, false, 'published', now() - (%s - v) * interval '7 days',
-                   NULL, now()
+                   'Release 1.' || v, 'published', now() - (%s - v) * interval '7 days',
+                   NULL, now()/*+values*/
             FROM licensing_product pr CROSS JOIN generate_series(0, %s - 1) v
-            """,
+            """
+            ),
             [r, r],
         )
         # Devices: round-robin over tenants and products, versions skewed to the new ones.
         cur.execute(
-            """
+            model_defaults(
+                """
             WITH lic AS (
                 SELECT l.*, row_number() OVER (ORDER BY l.id) - 1 AS k,
                        count(*) OVER () AS total
                 FROM licensing_license l
             )
             INSERT INTO devices_device (id, tenant_id, license_id, product_id, hardware_id, name,
-                os_version, platform, app_version, channel, tags, metadata, status,
-                token_hash, token_prefix, last_seen_at, created_at)
+                os_version, platform, app_version, channel, status,
+                token_hash, last_seen_at, created_at/*+columns*/)
             SELECT gen_random_uuid(), lic.tenant_id, lic.id, lic.product_id, 'hw-' || i,
                    'PC-' || i, 'Windows 10', 'windows-x86_64',
                    '1.' || (%s - 1 - floor(power(random(), 2) * %s))::int || '.0', 'stable',
-                   '[]', '{}', CASE WHEN i %% 50 = 0 THEN 'deactivated' ELSE 'active' END,
-                   NULL, '', now() - random() * interval '3 days', now()
+                   CASE WHEN i %% 50 = 0 THEN 'deactivated' ELSE 'active' END,
+                   NULL, now() - random() * interval '3 days', now()/*+values*/
             FROM generate_series(0, %s - 1) i
             JOIN lic ON lic.k = i %% lic.total
-            """,
+            """
+            ),
             [r, r, n],
         )
         t0 = step(f"{r * p} releases, {n} devices", t0)
         # Sessions: each device updated to the first `per_device` releases of its product.
         cur.execute(
-            """
+            model_defaults(
+                """
             WITH rel AS (
                 SELECT id, product_id, version,
                        row_number() OVER (PARTITION BY product_id ORDER BY minor) - 1 AS k
@@ -144,10 +180,10 @@ def seed(args) -> None:
             )
             INSERT INTO releases_updatesession (id, device_id, release_id, from_version,
                 to_version, status, percent, error, duration_seconds, started_at, updated_at,
-                completed_at, attempt)
+                completed_at/*+columns*/)
             SELECT gen_random_uuid(), device_id, release_id, '1.0.0', version, status, 100,
                    CASE WHEN status = 'FAILED' THEN 'Installer exited with 1603' ELSE '' END,
-                   60, at, at, CASE WHEN status = 'COMPLETED' THEN at END, 1
+                   60, at, at, CASE WHEN status = 'COMPLETED' THEN at END/*+values*/
             FROM (
                 SELECT device_id, release_id, version, at,
                        CASE WHEN x < 0.90 THEN 'COMPLETED' WHEN x < 0.95 THEN 'FAILED'
@@ -160,37 +196,43 @@ def seed(args) -> None:
                     JOIN rel ON rel.product_id = d.product_id AND rel.k < %s
                 ) draw
             ) t
-            """,
+            """
+            ),
             [s // per_device + 1, per_device],
         )
         t0 = step(f"{cur.rowcount} update sessions", t0)
         # What the status reports would have counted, day by day (releases/services/outcomes.py).
         cur.execute(
-            """
-            INSERT INTO releases_updateday (tenant_id, product_id, day, completed, failed)
+            model_defaults(
+                """
+            INSERT INTO releases_updateday (tenant_id, product_id, day, completed,
+                failed/*+columns*/)
             SELECT d.tenant_id, d.product_id, (s.updated_at AT TIME ZONE 'UTC')::date,
                    count(*) FILTER (WHERE s.status = 'COMPLETED'),
-                   count(*) FILTER (WHERE s.status IN ('FAILED', 'ROLLED_BACK'))
+                   count(*) FILTER (WHERE s.status IN ('FAILED', 'ROLLED_BACK'))/*+values*/
             FROM releases_updatesession s JOIN devices_device d ON d.id = s.device_id
             WHERE s.status IN ('COMPLETED', 'FAILED', 'ROLLED_BACK')
             GROUP BY 1, 2, 3
             """
+            )
         )
         t0 = step(f"{cur.rowcount} daily outcome rows", t0)
         # The newest release with sessions, per product, is under a running forced rollout
         # at 10 % (its sessions by status are counted on the page).
         cur.execute(
-            """
+            model_defaults(
+                """
             INSERT INTO releases_rollout (id, release_id, stages, stage, percent, status,
                 max_failure_rate, min_sample, forced, target_tenant_ids, target_device_ids,
-                start_at, stage_started_at, ended_at, halt_reason, created_at)
+                start_at, stage_started_at, ended_at, created_at/*+columns*/)
             SELECT gen_random_uuid(), r.id,
                    '[{"percent": 10, "holdMinutes": 60}, {"percent": 100, "holdMinutes": 60}]',
-                   0, 10, 'running', 10, 20, true, '[]', '[]', now(), now(), NULL, '', now()
+                   0, 10, 'running', 10, 20, true, '[]', '[]', now(), now(), NULL, now()/*+values*/
             FROM releases_release r WHERE r.minor = %s - 1;
             UPDATE releases_release r SET current_rollout_id = ro.id
             FROM releases_rollout ro WHERE ro.release_id = r.id;
-            """,
+            """
+            ),
             [per_device],
         )
     connection.connection.autocommit = True

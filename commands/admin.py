@@ -8,8 +8,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
+from core.admin_forms import ThemedForm
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, scope_for_user
+from core.tenancy import scope_for_user
+from core.tenancy_admin import TenantScopedAdmin
 from devices.admin import DeviceAdmin
 from releases.models import Release
 
@@ -20,6 +22,7 @@ from .models import DeviceCommand
 
 @admin.register(DeviceCommand)
 class DeviceCommandAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "terminal", 50
     list_display = ["type", "device", "tenant", "status", "created_at", "completed_at"]
     list_filter = ["status", "type", "tenant"]
     list_select_related = ["device", "tenant"]
@@ -63,7 +66,7 @@ class DeviceCommandAdmin(TenantScopedAdmin):
 # --- One form per command type (the seed's field names) ----------------------------------
 
 
-class DeployVideoForm(forms.Form):
+class DeployVideoForm(ThemedForm):
     videoUrl = forms.CharField(max_length=2000)
     filename = forms.CharField(max_length=255)
     originalName = forms.CharField(max_length=255, required=False)
@@ -73,28 +76,28 @@ class DeployVideoForm(forms.Form):
     duration = forms.FloatField(min_value=0, required=False)
 
 
-class DeleteVideoForm(forms.Form):
+class DeleteVideoForm(ThemedForm):
     filename = forms.CharField(max_length=255)
     category = forms.CharField(max_length=255)
     subcategory = forms.CharField(max_length=255, required=False)
 
 
-class UpdateSoftwareForm(forms.Form):
+class UpdateSoftwareForm(ThemedForm):
     release = forms.ModelChoiceField(
         queryset=Release.objects.filter(status=Release.Status.PUBLISHED),
         help_text=_("Download URL (presigned at delivery) and sha256 come from the release."),
     )
 
 
-class UpdateConfigForm(forms.Form):
+class UpdateConfigForm(ThemedForm):
     configuration = forms.JSONField(help_text=_("The new configuration.json, as JSON."))
 
 
-class RestartServiceForm(forms.Form):
+class RestartServiceForm(ThemedForm):
     service = forms.ChoiceField(choices=[(s, s) for s in SERVICES])
 
 
-class GetLogsForm(forms.Form):
+class GetLogsForm(ThemedForm):
     service = forms.ChoiceField(choices=[(s, s) for s in SERVICES])
     lines = forms.IntegerField(min_value=1, max_value=10_000, initial=100)
 

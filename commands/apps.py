@@ -13,3 +13,9 @@ class CommandsConfig(AppConfig):
         from .services import commands_pending
 
         heartbeat_commands_register(commands_pending)
+
+        from core.admin_site import page_section_register
+
+        from .device_page import device_commands_html
+
+        page_section_register("devices.Device", "commands", device_commands_html, order=30)

@@ -50,6 +50,8 @@ manage_urlpatterns = [
 urlpatterns = [
     *admin_secrets.urlpatterns,  # the one-time secret page, under /admin/
     path("admin/", admin.site.urls),
+    # The admin's language switch (Django's set_language view, POST only).
+    path("i18n/", include("django.conf.urls.i18n")),
     path(
         "api/schema/",
         # YAML or JSON by Accept / ?format=, unlike the JSON-only API.

@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 from .exceptions import ApiError
-from .tenancy import TenantScopedAdmin
+from .tenancy_admin import TenantScopedAdmin
 
 
 def apply_each(request, queryset, service, *, arg: str, done: str) -> int:

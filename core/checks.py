@@ -4,7 +4,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.core import checks
 
-from .tenancy import TenantQuerySet, TenantScopedAdmin, holds_tenant_data
+from .tenancy import TenantQuerySet, holds_tenant_data
+from .tenancy_admin import TenantScopedAdmin
 
 PROJECT_APPS = {
     "core",

@@ -4,7 +4,7 @@ Every model that holds a tenant's data either inherits `TenantOwnedModel` (a `te
 foreign key) or declares `tenant_lookup` (the path to its tenant, e.g. "device__tenant")
 and uses `TenantQuerySet`. Vendor-wide models that tenant staff may read (products,
 policies) say so with `tenancy_platform_shared = True`; any other model is hidden from
-them. Admins inherit `TenantScopedAdmin`, API viewsets `TenantScopedViewSetMixin`;
+them. Admins inherit `TenantScopedAdmin` (core.tenancy_admin), API viewsets `TenantScopedViewSetMixin`;
 `core.checks` fails the start when a model or an admin forgets. Platform staff (a
 user without a tenant) see everything; tenant staff see only their tenant's rows.
 """
@@ -12,15 +12,12 @@ user without a tenant) see everything; tenant staff see only their tenant's rows
 import django_filters
 from django.apps import apps
 from django.conf import settings
-from django.contrib import admin
 from django.db import models
 from django.db.models import Q
-from django.http import JsonResponse
 from rest_framework.permissions import SAFE_METHODS
 
-from . import validators
 from .api.filters import StrictBooleanFilter
-from .filters import BoundedFilterSet, admin_query_in_utc
+from .filters import BoundedFilterSet
 
 
 def user_tenant_id(user):
@@ -86,94 +83,6 @@ class TenantOwnedModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-class TenantScopedAdmin(admin.ModelAdmin):
-    """Tenant staff see, create and choose in foreign keys only their tenant's rows, and
-    change none that is shared (a POST acts on the write scope)."""
-
-    def get_queryset(self, request):
-        write = request.method not in SAFE_METHODS
-        return scope_for_user(super().get_queryset(request), request.user, write=write)
-
-    def changelist_view(self, request, extra_context=None):
-        try:  # an offset PostgreSQL refuses (+23:36) would be a 500 at query time
-            request.GET = admin_query_in_utc(request.GET)
-        except ValueError as exc:
-            return JsonResponse({"code": "VALIDATION_ERROR", "message": str(exc)}, status=400)
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request, *args):
-        # Vendor-wide models (products, policies) and tenants are the platform's to create.
-        if user_tenant_id(request.user) is not None and not tenant_may_write(self.model):
-            return False
-        return super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and _writable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and _writable(request, obj)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        # Control characters are refused in forms as in the API (NUL in jsonb is a 500).
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if field is not None:
-            if isinstance(db_field, models.JSONField):
-                field.validators.append(validators.json_document)
-            elif isinstance(db_field, models.TextField):
-                field.validators.append(validators.free_text)
-            elif isinstance(db_field, models.CharField):
-                field.validators.append(validators.single_line)
-        return field
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset"):
-            field.queryset = scope_for_user(field.queryset, request.user)
-        return field
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset"):
-            field.queryset = scope_for_user(field.queryset, request.user)
-        return field
-
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        if user_tenant_id(request.user) is not None and _has_tenant_field(self.model):
-            fields = [f for f in fields if f != "tenant"]
-        return fields
-
-    def get_exclude(self, request, obj=None):
-        exclude = list(super().get_exclude(request, obj) or [])
-        if user_tenant_id(request.user) is not None and _has_tenant_field(self.model):
-            exclude.append("tenant")
-        return exclude
-
-    def get_list_filter(self, request):
-        """Django builds a related filter's choices from every row of the related model:
-        for tenant staff, a relation offers only the rows their list refers to, and filters
-        across relations (`release__product`), whose values come from unscoped rows, go."""
-        filters = list(super().get_list_filter(request))
-        if user_tenant_id(request.user) is None:
-            return filters
-        scoped = []
-        for entry in filters:
-            if not isinstance(entry, str):
-                scoped.append(entry)
-            elif entry == "tenant" or "__" in entry:
-                continue
-            elif self.model._meta.get_field(entry).is_relation:
-                scoped.append((entry, admin.RelatedOnlyFieldListFilter))
-            else:
-                scoped.append(entry)
-        return scoped
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            pin_tenant(obj, request.user)
-        super().save_model(request, obj, form, change)
 
 
 class TenantScopedViewSetMixin:
@@ -270,3 +179,14 @@ def holds_tenant_data(model) -> bool:
         getattr(f, "related_model", None) is Tenant and f.name == "tenant" and f.concrete
         for f in model._meta.get_fields()
     )
+
+
+def __getattr__(name: str):
+    # `from core.tenancy import TenantScopedAdmin`, as before the admin's theme: the class
+    # lives in core.tenancy_admin because the theme's module needs the user model, which
+    # this module's models are imported before.
+    if name == "TenantScopedAdmin":
+        from .tenancy_admin import TenantScopedAdmin
+
+        return TenantScopedAdmin
+    raise AttributeError(name)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.admin_secrets import redirect_to_secrets
-from core.tenancy import TenantScopedAdmin
+from core.tenancy_admin import TenantScopedAdmin
 
 from .models import Device
 from .services import devices as services
@@ -11,6 +11,7 @@ from .services import devices as services
 
 @admin.register(Device)
 class DeviceAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "devices", 10
     list_display = [
         "__str__",
         "hardware_id",

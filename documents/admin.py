@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
 from core.admin_secrets import secret_page_url
-from core.tenancy import TenantScopedAdmin, pin_tenant, user_tenant_id
+from core.tenancy import pin_tenant, user_tenant_id
+from core.tenancy_admin import TenantScopedAdmin
 
 from . import services
 from .models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRevision
@@ -18,6 +19,8 @@ from .models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRev
 class SyncDocumentAdmin(ServiceAdmin):
     """Documents are written through the services: merged with what is stored (preserved
     fields keep their values), a revision and a `document.updated` event per change."""
+
+    nav_group, nav_icon, nav_order = "integrations", "description", 40
 
     list_display = ["name", "tenant", "version", "updated_by", "updated_at"]
     list_filter = ["tenant"]
@@ -72,6 +75,8 @@ class SyncDocumentAdmin(ServiceAdmin):
 @admin.register(SyncDocumentRevision)
 class SyncDocumentRevisionAdmin(TenantScopedAdmin):
     """Every write of a document, read-only; the "restore" action writes one back."""
+
+    nav_group, nav_icon, nav_order = "integrations", "history", 50
 
     list_display = ["document", "version", "actor_label", "created_at", "restored_from"]
     list_filter = ["document__tenant", "document__name"]

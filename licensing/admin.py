@@ -6,23 +6,22 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from core.admin_actions import ServiceAdmin, apply_each
 from core.admin_secrets import redirect_to_secrets, secret_page_url
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, user_tenant_id
+from core.tenancy import user_tenant_id
+from core.tenancy_admin import TenantScopedAdmin
 
 from . import services
 from .license_files import license_file_issue, license_file_name
 from .models import ApiToken, License, Policy, Product, Tenant, User
 
-admin.site.site_header = _("Relais backoffice")
-admin.site.site_title = _("Relais")
-admin.site.index_title = _("Licenses, releases and fleet")
-
 
 @admin.register(Tenant)
 class TenantAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "licensing", "apartment", 10
     create_service = services.tenant_create
     update_service = services.tenant_update
     activate_service = services.tenant_activate
@@ -35,6 +34,9 @@ class TenantAdmin(ServiceAdmin):
 
 @admin.register(User)
 class UserAdmin(TenantScopedAdmin, DjangoUserAdmin):
+    nav_group, nav_icon, nav_order = "security", "group", 10
+    form, add_form = UserChangeForm, UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "email", "tenant", "is_staff", "is_active"]
     list_filter = ["tenant", "is_staff", "is_superuser", "is_active"]
     fieldsets = [
@@ -61,6 +63,7 @@ class UserAdmin(TenantScopedAdmin, DjangoUserAdmin):
 
 @admin.register(Product)
 class ProductAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "licensing", "category", 20
     create_service = services.product_create
     update_service = services.product_update
     activate_service = services.product_activate
@@ -73,6 +76,7 @@ class ProductAdmin(ServiceAdmin):
 
 @admin.register(Policy)
 class PolicyAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "licensing", "policy", 30
     create_service = services.policy_create
     update_service = services.policy_update
     activate_service = services.policy_activate
@@ -92,6 +96,7 @@ class PolicyAdmin(ServiceAdmin):
 
 @admin.register(License)
 class LicenseAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "licensing", "key", 40
     list_display = [
         "key_prefix",
         "name",
@@ -255,6 +260,7 @@ class LicenseAdmin(ServiceAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "integrations", "token", 30
     list_display = [
         "prefix",
         "name",

@@ -1,6 +1,7 @@
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -35,9 +36,10 @@ class Tenant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
-    # The language people of this tenant are written to in (notification emails).
+    # The tenant's language: its staff's backoffice (unless they pick another) and the
+    # notification emails its people get. French-speaking vendors first.
     language = models.CharField(
-        max_length=8, choices=[("fr", "Français"), ("en", "English")], default="fr"
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # When its devices may be updated (devices.windows); on the tenant's row so the node

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApiError
+from core.language import tenant_language_forget
 from core.services import events
 from core.services.changes import model_update
 
@@ -54,6 +55,8 @@ TENANT_EDITABLE = {"name", "slug", "language"}
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, actor=None, **changes) -> Tenant:
     _, changed = model_update(tenant, editable=TENANT_EDITABLE, changes=changes)
+    if "language" in changed:
+        tenant_language_forget(tenant.pk)
     if changed:
         payload = _tenant_payload(tenant) | {"changed": changed}
         events.publish("tenant.updated", tenant=tenant, payload=payload, actor=actor)

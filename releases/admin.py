@@ -1,16 +1,18 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import TabularInline
 
 from core.admin_actions import ServiceAdmin, apply_each
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, pin_tenant
+from core.tenancy import pin_tenant
+from core.tenancy_admin import TenantScopedAdmin
 
 from .models import Artifact, Release, UpdateSession
 from .rollout_admin import RolloutAdmin, force_update_view  # noqa: F401 (registers it)
 from .services import releases as services
 
 
-class ArtifactInline(admin.TabularInline):
+class ArtifactInline(TabularInline):
     """Upload artifacts from the release page; the service hashes and stores them."""
 
     model = Artifact
@@ -32,6 +34,7 @@ def _report(request, exc: ApiError):
 
 @admin.register(Release)
 class ReleaseAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "releases", "new_releases", 10
     list_display = [
         "__str__",
         "version",
@@ -148,6 +151,7 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 
 @admin.register(Artifact)
 class ArtifactAdmin(ReadOnlyAdmin):
+    nav_group, nav_icon, nav_order = "releases", "inventory_2", 30
     list_display = ["__str__", "platform", "filename", "size", "sha256", "created_at"]
     list_filter = ["platform", "release__product"]
     search_fields = ["filename", "sha256", "release__version"]
@@ -156,6 +160,7 @@ class ArtifactAdmin(ReadOnlyAdmin):
 
 @admin.register(UpdateSession)
 class UpdateSessionAdmin(ReadOnlyAdmin):
+    nav_group, nav_icon, nav_order = "releases", "system_update", 40
     list_display = [
         "device",
         "from_version",

@@ -13,3 +13,10 @@ class ReleasesConfig(AppConfig):
 
         dashboard_register(dashboard_html)
         subscribe(release_published_deltas)
+
+        from core.admin_site import page_section_register
+
+        from .admin_pages import device_updates_html, release_rollouts_html
+
+        page_section_register("devices.Device", "updates", device_updates_html, order=10)
+        page_section_register("releases.Release", "rollouts", release_rollouts_html, order=10)

@@ -2,33 +2,63 @@
 page's "Force the update" form (all devices, a tenant's fleet or selected devices,
 immediate or progressive). Everything goes through releases.services.rollouts."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
 
 from core.admin_actions import apply_each
+from core.admin_forms import ThemedForm
 from core.exceptions import ApiError
-from core.tenancy import TenantScopedAdmin, scope_for_user, user_tenant_id
+from core.tenancy import scope_for_user, user_tenant_id
+from core.tenancy_admin import TenantScopedAdmin
 from devices.models import Device
 from licensing.models import Tenant
 
-from .models import Release, Rollout
+from .models import Release, Rollout, UpdateSession
 from .services import rollouts
+
+
+def _dialog(title):
+    return {"title": title, "description": _("The rollout's devices follow at once.")}
+
+
+def _found_first(unfold_action):
+    """An unknown or foreign rollout is a 404 before the confirmation dialog, too."""
+
+    @wraps(unfold_action)
+    def view(model_admin, request, *args, object_id, **kwargs):
+        if model_admin.get_object(request, object_id) is None:
+            raise Http404
+        return unfold_action(model_admin, request, *args, object_id=object_id, **kwargs)
+
+    return view
 
 
 @admin.register(Rollout)
 class RolloutAdmin(TenantScopedAdmin):
     """Started from a release's page; advanced by the beat; steered by these actions."""
 
+    nav_group, nav_icon, nav_order = "releases", "rocket_launch", 20
+
     list_display = ["release", "status", "percent", "stage", "forced", "start_at", "ended_at"]
     list_filter = ["status", "forced", "release__product"]
     list_select_related = ["release", "release__product"]
     search_fields = ["release__version", "release__product__name"]
     actions = ["pause", "resume", "advance", "halt"]
+    # The same services, one rollout at a time: a row's menu and buttons on its page, each
+    # confirmed in a dialog and sent as a POST.
+    actions_row = actions_detail = ["advance_one", "pause_one", "resume_one", "halt_one"]
+    change_form_before_template = "admin/releases/rollout/progress.html"
     readonly_fields = [
         *("release", "stages", "stage", "percent", "status", "max_failure_rate", "min_sample"),
         *(
@@ -88,8 +118,118 @@ class RolloutAdmin(TenantScopedAdmin):
     def halt(self, request, queryset):
         self._each(request, queryset, rollouts.rollout_halt, _("%(count)d rollout(s) halted."))
 
+    def has_rollout_control_permission(self, request, object_id=None):
+        return self.has_change_permission(request)
 
-class ForceUpdateForm(forms.Form):
+    def _one(self, request, object_id, service, done):
+        """Apply `service` to one rollout (the write scope: a tenant's staff reach only
+        their tenant's), then go back to the page the button was on."""
+        rollout = self.get_object(request, object_id)
+        if rollout is None:
+            raise Http404
+        if not self.has_change_permission(request, rollout):
+            raise PermissionDenied
+        try:
+            service(rollout=rollout, actor=request.user)
+        except ApiError as exc:
+            messages.error(request, f"{exc.code}: {exc.message}")
+        else:
+            messages.success(request, done % {"rollout": rollout})
+        back = request.headers.get("HX-Current-URL", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            back = reverse("admin:releases_rollout_change", args=[rollout.pk])
+        if request.headers.get("HX-Request"):
+            return HttpResponse(headers={"HX-Redirect": back})
+        return redirect(back)
+
+    @_found_first
+    @action(
+        description=_("Start / advance now"),
+        icon="fast_forward",
+        permissions=["rollout_control"],
+        dialog=_dialog(_("Start or advance this rollout now?")),
+    )
+    def advance_one(self, request, form, object_id):
+        return self._one(request, object_id, rollouts.rollout_advance, _("%(rollout)s advanced."))
+
+    @_found_first
+    @action(
+        description=_("Pause"),
+        icon="pause",
+        permissions=["rollout_control"],
+        dialog=_dialog(_("Pause this rollout?")),
+    )
+    def pause_one(self, request, form, object_id):
+        return self._one(request, object_id, rollouts.rollout_pause, _("%(rollout)s paused."))
+
+    @_found_first
+    @action(
+        description=_("Resume"),
+        icon="play_arrow",
+        permissions=["rollout_control"],
+        dialog=_dialog(_("Resume this rollout?")),
+    )
+    def resume_one(self, request, form, object_id):
+        return self._one(request, object_id, rollouts.rollout_resume, _("%(rollout)s resumed."))
+
+    @_found_first
+    @action(
+        description=_("Halt"),
+        icon="block",
+        permissions=["rollout_control"],
+        dialog=_dialog(_("Halt this rollout? It cannot be resumed.")),
+    )
+    def halt_one(self, request, form, object_id):
+        return self._one(request, object_id, rollouts.rollout_halt, _("%(rollout)s halted."))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        rollout = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if rollout is not None:
+            context["progress"] = rollout_progress(rollout)
+        return super().change_view(request, object_id, form_url, context)
+
+
+def rollout_progress(rollout: Rollout) -> dict:
+    """What the rollout's page shows above its fields: its stages (reached or not), its
+    sessions by status and its failure rate against the threshold (one aggregate on the
+    sessions' (release, status) index)."""
+    by_status = dict(
+        UpdateSession.objects.filter(release_id=rollout.release_id)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    finished = sum(by_status.get(s, 0) for s in rollouts.FINISHED)
+    failed = sum(by_status.get(s, 0) for s in rollouts.FAILURES)
+    rate = 100.0 * failed / finished if finished else 0.0
+    stages = [
+        {
+            "index": index + 1,
+            "percent": stage.get("percent"),
+            "hold_minutes": stage.get("holdMinutes", 0),
+            "reached": index < rollout.stage
+            or (index == rollout.stage and rollout.status != Rollout.Status.SCHEDULED),
+            "current": index == rollout.stage and rollout.status in Rollout.ACTIVE,
+        }
+        for index, stage in enumerate(rollout.stages or [])
+    ]
+    return {
+        "stages": stages,
+        "by_status": [
+            (UpdateSession.Status(status).label, n) for status, n in sorted(by_status.items())
+        ],
+        "sessions": sum(by_status.values()),
+        "finished": finished,
+        "failed": failed,
+        "rate": rate,
+        "threshold": rollout.max_failure_rate,
+        "min_sample": rollout.min_sample,
+        "over": finished >= rollout.min_sample and rate > rollout.max_failure_rate,
+    }
+
+
+class ForceUpdateForm(ThemedForm):
     AUDIENCES = [
         ("all", _("All devices")),
         ("tenant", _("A tenant's devices")),

@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
-from core.tenancy import TenantScopedAdmin
+from core.tenancy_admin import TenantScopedAdmin
 from devices.admin import DeviceAdmin
 from devices.models import Device
 
@@ -27,6 +27,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 @admin.register(Alert)
 class AlertAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "notifications_active", 20
     list_display = [
         "metric",
         "severity",
@@ -78,6 +79,7 @@ class AlertAdmin(TenantScopedAdmin):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "rule", 40
     list_display = ["metric", "tenant", "product", "warning", "critical", "margin", "is_enabled"]
     list_filter = ["metric", "is_enabled", "product", "tenant"]
     list_select_related = ["tenant", "product"]
@@ -113,6 +115,7 @@ class AlertRuleAdmin(ServiceAdmin):
 
 @admin.register(TelemetryReport)
 class TelemetryReportAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "fleet", "monitoring", 30
     list_display = ["received_at", "kind", "device", "tenant", "version", "uptime"]
     list_filter = ["kind"]
     list_select_related = ["device", "tenant"]
@@ -134,7 +137,6 @@ admin.site.unregister(Device)
 
 @admin.register(Device)
 class DeviceWithTelemetryAdmin(DeviceAdmin):
-    change_form_template = "admin/telemetry/device/change_form.html"
     readonly_fields = [*DeviceAdmin.readonly_fields, "latest_metrics"]
     fields = [*DeviceAdmin.fields, "latest_metrics"]
 
@@ -150,8 +152,3 @@ class DeviceWithTelemetryAdmin(DeviceAdmin):
         return format_html(
             "<table>{}</table><p>{} {}</p>", rows, _("Reported at"), when.isoformat()
         )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        chart = selectors.device_chart(device_id=object_id) if object_id else None
-        extra = {"telemetry_chart": chart}
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

@@ -4,7 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ServiceAdmin, apply_each
-from core.tenancy import TenantScopedAdmin, tenant_model, user_tenant_id
+from core.tenancy import tenant_model, user_tenant_id
+from core.tenancy_admin import TenantScopedAdmin
 
 from . import services as webhooks
 from .models import WebhookDelivery, WebhookEndpoint
@@ -12,6 +13,7 @@ from .models import WebhookDelivery, WebhookEndpoint
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "integrations", "webhook", 10
     list_display = ["__str__", "url", "tenant", "is_active", "last_success_at", "failing_since"]
     list_filter = ["is_active", "tenant"]
     search_fields = ["url", "description"]
@@ -91,6 +93,7 @@ class WebhookEndpointAdmin(ServiceAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(TenantScopedAdmin):
+    nav_group, nav_icon, nav_order = "integrations", "outbox", 20
     list_display = [
         "event_type",
         "endpoint",

@@ -97,3 +97,14 @@ def test_telemetry_partitions_compares_both_layouts():
         database="relais_bench_t_partitions",
     )
     assert "plain " in out and "partitioned " in out and "oldest day removed" in out
+
+
+def test_admin_lists_render_every_page():
+    out = _bench(
+        "admin_lists.py",
+        *("--devices", "200", "--sessions", "500", "--tenants", "3", "--products", "1"),
+        *("--releases", "2", "--repeat", "1", "--budget-ms", "100000"),
+        database="relais_bench_t_admin_lists",
+    )
+    for label in ("device list, page 1", "update session list", "device page", "rollout page"):
+        assert label in out

@@ -30,6 +30,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "licensing.User"
 
 INSTALLED_APPS = [
+    # The admin's theme (django-unfold, pinned): its templates come before Django's.
+    "unfold.apps.BasicAppConfig",  # templates and static only: our site is core.admin_site
     "core.admin_site.RelaisAdminConfig",  # django.contrib.admin, landing on the dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tenant staff see the backoffice in their tenant's language unless they chose one.
+    "core.language.TenantLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: answers a locked-out admin login.
@@ -103,7 +107,9 @@ NODE_MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # core's templates first: they adjust the admin theme's (django-unfold, an app
+        # listed before core) where the backoffice needs it, e.g. messages with their level.
+        "DIRS": [BASE_DIR / "templates", BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -237,6 +243,19 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Backoffice theme (django-unfold) ------------------------------------------------------
+# Titles and switches only: the sidebar is built by core.admin_site from each ModelAdmin's
+# `nav_group`, so a new admin needs no line here.
+UNFOLD = {
+    "SITE_TITLE": "Relais",
+    "SITE_HEADER": "Relais",
+    "SITE_SYMBOL": "deployed_code",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": True,
+    "SIDEBAR": {"show_search": True, "show_all_applications": False},
+}
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -69,6 +69,12 @@ def page(browser, live_server):
         context.close()
 
 
+def sidebar_link(page, name: str):
+    """A model's link in the admin's sidebar, by the model's name (the link's text also holds
+    its icon's ligature, so a role query by exact name does not find it)."""
+    return page.locator("#nav-sidebar-apps a").filter(has=page.get_by_text(name, exact=True))
+
+
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 

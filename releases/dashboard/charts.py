@@ -51,3 +51,11 @@ def sessions_chart(title: str, by_status: dict[str, int]) -> str:
     for status, n in by_status.items():
         chart.add(status.lower(), [n])
     return _svg(chart)
+
+
+def share_chart(title: str, parts: list[tuple[str, int]]) -> str:
+    """Shares of a whole (devices per platform, online and offline, alerts by severity)."""
+    chart = pygal.Pie(title=title, width=360, height=260, inner_radius=0.5, **COMMON)
+    for label, n in parts:
+        chart.add(label or "?", n)
+    return _svg(chart)

@@ -34,6 +34,7 @@ def _key(version: str):
 class ProductPanel:
     product: Product
     versions: list[tuple[str, int]] = field(default_factory=list)  # newest first
+    platforms: list[tuple[str, int]] = field(default_factory=list)  # most devices first
     latest: str | None = None
     up_to_date: int = 0
     successes: list[int] = field(default_factory=lambda: [0] * DAYS)
@@ -92,6 +93,17 @@ def _active_devices(user) -> list:
     return list(
         devices.values_list("product_id", "tenant_id", "app_version").annotate(n=Count("*"))
     )
+
+
+def _platforms(user) -> dict:
+    """Per product, (platform, active devices), most first: one aggregate."""
+    devices = scope_for_user(Device.objects.all(), user).filter(status=Device.Status.ACTIVE)
+    found: dict = defaultdict(list)
+    for product_id, platform, n in (
+        devices.values_list("product_id", "platform").annotate(n=Count("*")).order_by("-n")
+    ):
+        found[product_id].append((platform, n))
+    return found
 
 
 def _panels(user, now, counts) -> dict:
@@ -179,8 +191,16 @@ def dashboard_data(user, *, now=None) -> dict:
     )
     since = _first_day(now).date()
     counts = _active_devices(user)
+    panels = _panels(user, now, counts)
+    for product_id, platforms in _platforms(user).items():
+        if product_id in panels:
+            panels[product_id].platforms = platforms
     return {
-        "products": sorted(_panels(user, now, counts).values(), key=lambda p: p.product.name),
+        "products": sorted(panels.values(), key=lambda p: p.product.name),
+        "since": since,
+        "expiring_until": now + timedelta(days=30),
+        "silent_before": now - timedelta(days=1),
+        "now": now,
         "rollouts": _rollouts(user, counts),
         "days": [(since + timedelta(days=i)).strftime("%m-%d") for i in range(DAYS)],
         "errors": list(

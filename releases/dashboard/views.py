@@ -10,6 +10,7 @@ def dashboard_html(request) -> str:
     data = dashboard_data(request.user)
     for panel in data["products"]:
         panel.versions_svg = charts.versions_chart(str(panel.product), panel.versions)
+        panel.platforms_svg = charts.share_chart(str(panel.product), panel.platforms)
         panel.outcomes_svg = charts.outcomes_chart(
             str(panel.product), data["days"], panel.successes, panel.failures
         )

@@ -39,7 +39,7 @@ def test_upload_on_the_release_page_then_publish(page, live_server, tmp_path, lo
     assert release.version == "1.1.0" and release.status == "draft"
     page.locator(f'input[name="_selected_action"][value="{release.pk}"]').check()
     page.locator('select[name="action"]').select_option(label="Publish selected releases")
-    page.get_by_role("button", name="Go").click()
+    page.get_by_role("button", name="Run").click()
     page.locator("ul.messagelist li.success", has_text="1 release(s) published.").wait_for()
     row = page.locator("#result_list tbody tr").filter(has_text="1.1.0")
     assert row.locator("td.field-status").inner_text() == "Published"

@@ -174,3 +174,104 @@ def test_force_for_a_tenants_fleet(staff_client, release):
     rollout = Rollout.objects.get()
     assert rollout.target_tenant_ids == [str(tenant.pk)] and rollout.forced
     assert Event.objects.filter(type="update.forced", tenant=tenant).exists()
+
+
+CONFIRM = {"_form_submitted": "True"}  # what the confirmation dialog posts
+
+
+def session_at(release, status):
+    from releases.models import UpdateSession
+
+    device = DeviceFactory(license__policy__product=release.product)
+    from releases.services.sessions import session_id
+
+    return UpdateSession.objects.create(
+        id=session_id(device.pk, release.pk),
+        device=device,
+        release=release,
+        to_version=release.version,
+        status=status,
+    )
+
+
+def test_one_rollout_steered_from_its_page_and_its_row(staff_client, release):
+    """The page's buttons and the row's menu: a dialog on GET, the service on POST, back to
+    the page the button was on; a refusal is a message, not an error page."""
+    staff_client.post(_url(release), {**BASE, "progressive": "on", "percents": "10,50"})
+    rollout = Rollout.objects.get()
+    page = f"/admin/releases/rollout/{rollout.pk}/change/"
+    html = staff_client.get(page).content.decode()
+    for name in ("advance_one", "pause_one", "resume_one", "halt_one"):
+        assert f"/admin/releases/rollout/{rollout.pk}/{name}/" in html
+    listing = staff_client.get("/admin/releases/rollout/").content.decode()
+    assert f"/admin/releases/rollout/{rollout.pk}/pause_one/" in listing
+
+    dialog = staff_client.get(f"/admin/releases/rollout/{rollout.pk}/pause_one/")
+    assert dialog.status_code == 200 and "Pause this rollout?" in dialog.content.decode()
+    rollout.refresh_from_db()
+    assert rollout.status == "running"  # a GET changes nothing
+
+    response = staff_client.post(f"/admin/releases/rollout/{rollout.pk}/pause_one/", CONFIRM)
+    assert response.status_code == 302 and response["Location"] == page
+    rollout.refresh_from_db()
+    assert rollout.status == "paused"
+    assert Event.objects.filter(type="rollout.paused").count() == 1
+
+    # From the list, through htmx: the answer tells the browser where to go back to.
+    response = staff_client.post(
+        f"/admin/releases/rollout/{rollout.pk}/resume_one/",
+        CONFIRM,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/admin/releases/rollout/?status=paused",
+    )
+    assert response["HX-Redirect"] == "http://testserver/admin/releases/rollout/?status=paused"
+    rollout.refresh_from_db()
+    assert rollout.status == "running"
+    # Elsewhere than this site: back to the rollout's page instead.
+    response = staff_client.post(
+        f"/admin/releases/rollout/{rollout.pk}/advance_one/",
+        CONFIRM,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="https://evil.example/",
+    )
+    assert response["HX-Redirect"] == page
+    rollout.refresh_from_db()
+    assert rollout.percent == 50
+
+    staff_client.post(f"/admin/releases/rollout/{rollout.pk}/halt_one/", CONFIRM)
+    response = staff_client.post(
+        f"/admin/releases/rollout/{rollout.pk}/resume_one/", CONFIRM, follow=True
+    )
+    assert "cannot be resumed" in response.content.decode()
+    rollout.refresh_from_db()
+    assert rollout.status == "halted"
+
+
+def test_rollout_page_shows_stages_progress_and_failure_rate(staff_client, release):
+    staff_client.post(_url(release), {**BASE, "progressive": "on", "percents": "10,50"})
+    rollout = Rollout.objects.get()
+    for status in ["COMPLETED"] * 3 + ["FAILED"]:
+        session_at(release, status)
+    html = staff_client.get(f"/admin/releases/rollout/{rollout.pk}/change/").content.decode()
+    assert 'id="rollout-progress"' in html
+    assert html.count('class="rollout-stage') == 2 and 'data-reached="1"' in html
+    assert "25.0 %" in html  # 1 failed of 4 finished
+    assert "1 failed of 4 finished" in html
+
+
+def test_tenant_staff_cannot_steer_another_tenants_rollout(client, release):
+    from licensing.tests.tenancy import staff_of
+    from releases.services.rollouts import rollout_start
+
+    ours, theirs = TenantFactory(), TenantFactory()
+    restricted = published_release(product=release.product, version="1.3.0", tenant=theirs)
+    rollout = rollout_start(release=restricted, stages=[{"percent": 10}, {"percent": 50}])
+    client.force_login(staff_of(ours, Rollout))
+    for name in ("advance_one", "pause_one", "resume_one", "halt_one"):
+        assert client.get(f"/admin/releases/rollout/{rollout.pk}/{name}/").status_code == 404
+        assert (
+            client.post(f"/admin/releases/rollout/{rollout.pk}/{name}/", CONFIRM).status_code == 404
+        )
+    assert client.get(f"/admin/releases/rollout/{rollout.pk}/change/").status_code == 302
+    rollout.refresh_from_db()
+    assert rollout.status == "running" and rollout.percent == 10

@@ -1,6 +1,9 @@
 """The backoffice: the device page's latest metrics and chart, the alerts list with its
 fleet-health block, filters and actions (through services)."""
 
+import json
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -12,7 +15,7 @@ from telemetry.tests.factories import alert_of
 pytestmark = pytest.mark.django_db
 
 
-def test_device_page_shows_latest_metrics_and_a_24_hour_chart(client, platform_admin):
+def test_device_page_shows_latest_metrics_and_24_hour_and_7_day_charts(client, platform_admin):
     device = DeviceFactory()
     LatestMetrics.objects.create(
         tenant=device.tenant,
@@ -37,8 +40,15 @@ def test_device_page_shows_latest_metrics_and_a_24_hour_chart(client, platform_a
     html = page.content.decode()
     assert "52.3" in html and "&lt;b&gt;x&lt;/b&gt;" in html  # escaped
     assert "vendor/chartjs/chart.umd.min.js" in html and 'id="telemetry-chart-data"' in html
-    chart = page.context["telemetry_chart"]
-    assert chart["series"]["temperature"][-1] == 50 and len(chart["labels"]) == 24
+    charts = {
+        name: json.loads(data)
+        for name, data in re.findall(
+            r'<script id="([a-z0-9-]+)-data" type="application/json">(.*?)</script>', html
+        )
+    }
+    day, week = charts["telemetry-chart"], charts["telemetry-chart-7d"]
+    assert day["series"]["temperature"][-1] == 50 and len(day["labels"]) == 24
+    assert week["series"]["temperature"][-1] == 50 and len(week["labels"]) == 24 * 7
 
 
 def test_alerts_list_filters_and_actions(client, platform_admin):
