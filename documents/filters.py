@@ -3,6 +3,7 @@ another tenant's id is refused like an unknown one)."""
 
 import django_filters
 
+from core.api.filters import StrictBooleanFilter
 from core.tenancy import TenantScopedFilterSet
 
 from .models import BrowserOrigin, PublishableKey, SyncDocument, SyncDocumentRevision
@@ -25,9 +26,7 @@ class SyncDocumentRevisionFilter(TenantScopedFilterSet):
 
 
 class PublishableKeyFilter(TenantScopedFilterSet):
-    revoked = django_filters.BooleanFilter(
-        field_name="revoked_at", lookup_expr="isnull", exclude=True
-    )
+    revoked = StrictBooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = PublishableKey

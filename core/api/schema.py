@@ -30,6 +30,13 @@ ApiTokenScheme = _bearer(
 )
 
 
+PublishableKeyScheme = _bearer(
+    "documents.api.authentication.PublishableKeyAuthentication",
+    "publishableKey",
+    "A tenant's publishable read key `rlp_…` (a public frontend; or `?key=`).",
+)
+
+
 class NodeScheme(OpenApiAuthenticationExtension):
     """The node routes' one authenticator accepts any of three bearer credentials: three
     alternative schemes in the schema."""

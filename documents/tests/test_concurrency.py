@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from core.exceptions import ApiError
-from documents import services as document_services
+from documents import merge as document_merge
 from documents.models import SyncDocument, SyncDocumentRevision
 from documents.services import document_write
 from licensing.tests.factories import TenantFactory
@@ -23,13 +23,13 @@ pytestmark = [
 def slow_merge(monkeypatch):
     """Each writer holds the document a while after reading it, so the race is real: without
     the row lock both would read version 1 and both would write."""
-    merge = document_services.merge.merge
+    merge = document_merge.merge
 
     def slow(*args, **kwargs):
         time.sleep(0.3)
         return merge(*args, **kwargs)
 
-    monkeypatch.setattr(document_services.merge, "merge", slow)
+    monkeypatch.setattr(document_merge, "merge", slow)
 
 
 def _write(tenant, name, data, if_match):
