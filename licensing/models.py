@@ -26,6 +26,12 @@ def default_allowed_commands():
     return list(DEFAULT_ALLOWED_COMMANDS)
 
 
+def default_language():
+    """A new tenant's language: the deployment's (RELAIS_DEFAULT_LANGUAGE; a French-speaking
+    vendor sets `fr` once and every tenant it creates starts in French)."""
+    return settings.LANGUAGE_CODE
+
+
 def default_offline_validity():
     return timedelta(days=30)
 
@@ -37,9 +43,9 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
     # The tenant's language: its staff's backoffice (unless they pick another) and the
-    # notification emails its people get. French-speaking vendors first.
+    # notification emails its people get.
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # When its devices may be updated (devices.windows); on the tenant's row so the node

@@ -40,9 +40,11 @@ def _tenant_payload(tenant: Tenant) -> dict:
 
 @transaction.atomic
 def tenant_create(
-    *, actor=None, name: str, slug: str, is_active: bool = True, language: str = "fr"
+    *, actor=None, name: str, slug: str, is_active: bool = True, language: str | None = None
 ) -> Tenant:
-    tenant = Tenant(name=name, slug=slug, is_active=is_active, language=language)
+    tenant = Tenant(name=name, slug=slug, is_active=is_active)
+    if language is not None:
+        tenant.language = language
     tenant.full_clean()
     tenant.save()
     events.publish("tenant.created", tenant=tenant, payload=_tenant_payload(tenant), actor=actor)

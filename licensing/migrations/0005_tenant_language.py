@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+import licensing.models
+
 
 class Migration(migrations.Migration):
 
@@ -13,6 +15,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tenant',
             name='language',
-            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français')], default='fr', max_length=8, verbose_name='language'),
+            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français')], default=licensing.models.default_language, max_length=8, verbose_name='language'),
         ),
     ]

@@ -84,13 +84,18 @@ def test_staff_cannot_undo_an_unsubscription(staff_client, tenant):
     assert response.status_code in (200, 400)
 
 
-def test_platform_staff_set_a_tenants_language(platform_client, tenant):
+def test_platform_staff_set_a_tenants_language(platform_client, tenant, settings):
     url = f"/api/v1/manage/tenants/{tenant.pk}/"
-    assert platform_client.get(url).json()["language"] == "fr"
-    response = platform_client.patch(url, {"language": "en"}, format="json")
-    assert response.status_code == 200 and response.json()["language"] == "en"
+    assert platform_client.get(url).json()["language"] == settings.LANGUAGE_CODE == "en"
+    settings.LANGUAGE_CODE = "fr"  # RELAIS_DEFAULT_LANGUAGE: new tenants start in French
+    created = platform_client.post(
+        "/api/v1/manage/tenants/", {"name": "Martin", "slug": "martin"}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["language"] == "fr"
+    response = platform_client.patch(url, {"language": "fr"}, format="json")
+    assert response.status_code == 200 and response.json()["language"] == "fr"
     tenant.refresh_from_db()
-    assert tenant.language == "en"
+    assert tenant.language == "fr"
     assert Event.objects.get(type="tenant.updated").payload["changed"] == ["language"]
     refused = platform_client.patch(url, {"language": "de"}, format="json")
     assert refused.status_code == 400 and refused.json()["code"]

@@ -84,7 +84,7 @@ def test_a_storm_is_one_email_per_window(window):
 
 
 def test_french_by_default_english_when_the_tenant_says_so(window):
-    french, english = TenantFactory(), TenantFactory(language="en")
+    french, english = TenantFactory(language="fr"), TenantFactory(language="en")
     assert french.language == "fr"
     for tenant in (french, english):
         RecipientFactory(tenant=tenant)

@@ -55,7 +55,7 @@ def _wait(condition, process, log, seconds=60):
 def test_a_silent_node_alerts_once_its_tenant_is_emailed_and_told_when_it_is_back(
     asgi_server, start_worker, smtp, tmp_path
 ):
-    ours = LicenseFactory(tenant=TenantFactory(name="Acme"))
+    ours = LicenseFactory(tenant=TenantFactory(name="Acme", language="fr"))
     theirs = TenantFactory(name="Globex")
     alice = RecipientFactory(tenant=ours.tenant, email="alice@acme.example")
     bob = RecipientFactory(tenant=theirs, email="bob@globex.example")

@@ -35,7 +35,7 @@ def test_get_asks_post_unsubscribes(client):
 
 
 def test_the_page_speaks_the_tenants_language(client):
-    recipient = RecipientFactory(tenant=TenantFactory())
+    recipient = RecipientFactory(tenant=TenantFactory(language="fr"))
     response = client.get(_path(recipient))
     assert "Se désabonner" in response.content.decode()
 
