@@ -3,6 +3,7 @@ one (S3); else, behind the proxy (RELAIS_ACCEL_REDIRECT_PREFIX set), an `X-Accel
 that nginx serves from the media volume; else (make run, tests) the file itself with
 single-range support. The checks (credentials, signed links) are made before, in Django."""
 
+import logging
 import re
 from urllib.parse import quote
 
@@ -16,6 +17,8 @@ from core.exceptions import ApiError
 
 from ..links import presigned_url
 from ..services.downloads import download_counted
+
+logger = logging.getLogger(__name__)
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -58,18 +61,19 @@ def _read(handle, remaining: int, chunk: int = 64 * 1024):
 
 
 def artifact_response(request, artifact):
-    if request.method == "GET":
-        download_counted(artifact=artifact, range_header=request.META.get("HTTP_RANGE", ""))
+    header = request.META.get("HTTP_RANGE", "")
     url = presigned_url(artifact.file.name)
     if url and url.startswith(("http://", "https://")):
+        _counted(request, artifact, header)
         return HttpResponseRedirect(url)
     size = artifact.size
     disposition = {"as_attachment": True, "filename": artifact.filename}
-    header = request.META.get("HTTP_RANGE", "")
     byte_range = _parse_range(header, size) if header else None
     if settings.RELAIS_ACCEL_REDIRECT_PREFIX:
+        _counted(request, artifact, header)
         return _handed_to_proxy(artifact)
-    handle = default_storage.open(artifact.file.name, "rb")
+    handle = _open(artifact)
+    _counted(request, artifact, header)
     if byte_range is None:
         response = FileResponse(handle, **disposition)
         response["Accept-Ranges"] = "bytes"
@@ -88,6 +92,27 @@ def artifact_response(request, artifact):
     response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = content_disposition_header(True, artifact.filename)
     return response
+
+
+def _counted(request, artifact, range_header: str) -> None:
+    if request.method == "GET":
+        download_counted(artifact=artifact, range_header=range_header)
+
+
+def _open(artifact):
+    """The artifact's file; a JSON refusal (never a 500) when storage lost it (404
+    ARTIFACT_FILE_MISSING, logged: an operator's matter) or cannot be read now (503)."""
+    try:
+        return default_storage.open(artifact.file.name, "rb")
+    except FileNotFoundError as exc:
+        logger.error("artifact %s: file %s missing from storage", artifact.pk, artifact.file.name)
+        raise ApiError(
+            "ARTIFACT_FILE_MISSING", _("This file is missing from storage."), 404
+        ) from exc
+    except OSError as exc:
+        raise ApiError(
+            "STORAGE_UNAVAILABLE", _("Storage cannot be read now; try again later."), 503
+        ) from exc
 
 
 def _handed_to_proxy(artifact) -> HttpResponse:

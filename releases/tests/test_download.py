@@ -107,3 +107,15 @@ def test_maintenance_expiry_blocks_newer_downloads(setup):
     license.save()
     response = client.get(_url(artifact))
     assert response.status_code == 403 and response.json()["code"] == "MAINTENANCE_EXPIRED"
+
+
+def test_a_file_storage_lost_is_a_json_404_and_no_download_counted(setup):
+    from django.core.files.storage import default_storage
+
+    client, _, artifact = setup
+    default_storage.delete(artifact.file.name)
+    response = client.get(_url(artifact))
+    assert response.status_code == 404
+    assert response.json()["code"] == "ARTIFACT_FILE_MISSING"
+    artifact.release.refresh_from_db()
+    assert artifact.release.downloads == 0
