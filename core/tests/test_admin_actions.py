@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_tenant_added_inactive_in_the_admin_is_inactive(admin_client):
     response = admin_client.post(
-        "/admin/licensing/tenant/add/", {"name": "Dormant", "slug": "dormant"}
+        "/admin/licensing/tenant/add/", {"name": "Dormant", "slug": "dormant", "language": "en"}
     )  # "Is active" unchecked: absent from the form data
     assert response.status_code == 302
     tenant = Tenant.objects.get(slug="dormant")
