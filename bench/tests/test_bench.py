@@ -42,7 +42,7 @@ def test_dashboard_seeds_and_renders():
     out = _bench(
         "dashboard.py",
         *("--devices", "200", "--sessions", "500", "--tenants", "3", "--products", "1"),
-        *("--releases", "2", "--repeat", "1"),
+        *("--releases", "2", "--repeat", "1", "--budget-ms", "100000"),  # runs, not timed
         database="relais_bench_t_dashboard",
     )
     assert "platform staff" in out and "tenant staff" in out
