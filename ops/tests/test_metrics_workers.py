@@ -57,8 +57,11 @@ def test_queue_lengths_read_from_the_broker(client, worker_broker, tmp_path):
     for folder in ("queue", "processed", "control"):  # the filesystem broker's (SQLite runs)
         (tmp_path / "celery" / folder).mkdir(parents=True, exist_ok=True)
     app.control.purge()
-    for _ in range(3):
-        webhook_deliveries_sweep_task.delay()  # no worker reads this broker: they wait
+    # A producer on a connection to the broker configured now (the app's producer pool may
+    # hold one made for the suite's default broker); no worker reads this broker: they wait.
+    with app.connection_for_write() as connection, connection.Producer() as producer:
+        for _ in range(3):
+            webhook_deliveries_sweep_task.apply_async(producer=producer)
     found = scrape(client)
     assert value(found, "relais_celery_broker_up") == 1
     assert value(found, "relais_celery_queue_length", queue="celery") == 3
