@@ -129,6 +129,8 @@ class PublishableKeyAdmin(ServiceAdmin):
     """Read keys of public frontends: the key is shown once, on the page after creation;
     "revoke" ends it."""
 
+    nav_group, nav_icon, nav_order = "integrations", "vpn_key", 60
+
     list_display = ["prefix", "name", "tenant", "documents", "created_at", "revoked_at"]
     list_filter = ["tenant"]
     search_fields = ["prefix", "name"]
@@ -187,6 +189,8 @@ class PublishableKeyAdmin(ServiceAdmin):
 @admin.register(BrowserOrigin)
 class BrowserOriginAdmin(ServiceAdmin):
     """Origins of a tenant's frontends (CORS; where its publishable keys are accepted)."""
+
+    nav_group, nav_icon, nav_order = "integrations", "language", 70
 
     list_display = ["origin", "tenant", "created_at"]
     list_filter = ["tenant"]

@@ -9,6 +9,7 @@ from .services import recipients as services
 
 @admin.register(Recipient)
 class RecipientAdmin(ServiceAdmin):
+    nav_group, nav_icon, nav_order = "integrations", "contact_mail", 80
     list_display = ["email", "name", "tenant", "is_active", "unsubscribed_at", "last_sent_at"]
     list_filter = ["is_active", "tenant"]
     search_fields = ["email", "name"]
@@ -45,6 +46,8 @@ class RecipientAdmin(ServiceAdmin):
 @admin.register(Notification)
 class NotificationAdmin(TenantScopedAdmin):
     """What was (or will be) told: read-only, written by the event subscriber."""
+
+    nav_group, nav_icon, nav_order = "integrations", "mail", 90
 
     list_display = ["event_type", "kind", "tenant", "created_at"]
     list_filter = ["kind", "event_type", "tenant"]

@@ -159,7 +159,10 @@ def _when(errors: Errors, path, when: datetime | None, now: datetime) -> datetim
 def iso_time(errors: Errors, path, value, now: datetime) -> datetime | None:
     if value is None:
         return None
-    when = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
+    try:  # a well-formed but impossible time ("12:60") raises, as a malformed one is None
+        when = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        when = None
     if when is None:
         errors.add(path, "VALIDATION_ERROR", _("Expected an ISO 8601 date and time."))
         return None

@@ -57,11 +57,13 @@ class _Stored:
 
 @dataclass(frozen=True)
 class DeltaDownload:
-    """What a download response needs (as an Artifact offers it): file.name, size, filename."""
+    """What a download response needs (as an Artifact offers it): file.name, size,
+    filename, and the release whose download it counts as (a delta fetches that release)."""
 
     file: _Stored
     size: int
     filename: str
+    release_id: uuid.UUID
 
 
 def artifact_delta_for_download(
@@ -73,11 +75,16 @@ def artifact_delta_for_download(
     for entry in artifact.deltas:
         if entry["fromArtifact"] == str(from_artifact_id):
             filename = f"{artifact.filename}.from-{entry['fromVersion']}.zst"
-            return DeltaDownload(file=_Stored(entry["file"]), size=entry["size"], filename=filename)
+            return DeltaDownload(
+                file=_Stored(entry["file"]),
+                size=entry["size"],
+                filename=filename,
+                release_id=artifact.release_id,
+            )
     raise ApiError("DELTA_NOT_FOUND", _("No such delta."), 404)
 
 
-def download_counted(*, artifact: Artifact, range_header: str = "") -> None:
+def download_counted(*, artifact: Artifact | DeltaDownload, range_header: str = "") -> None:
     """One more download of the artifact's release: a request from the first byte (a whole
     file, or electron-updater's differential ranges, which start at 0), not a resumed
     download's later ranges. Counted when Relais answers, also by a redirect to storage."""

@@ -113,6 +113,8 @@ def test_over_500_reports_is_refused_whole(api_client, device):
         ({"metrics": {"cpu": 1}, "reportedAt": "2999-01-01T00:00:00Z"}, "TIMESTAMP_IN_FUTURE"),
         ({"metrics": {"cpu": 1}, "reportedAt": "2001-01-01T00:00:00Z"}, "TIMESTAMP_TOO_OLD"),
         ({"metrics": {"cpu": 1}, "reportedAt": "yesterday"}, "VALIDATION_ERROR"),
+        # Well formed, impossible: Django's parser raises instead of answering None.
+        ({"metrics": {"cpu": 1}, "reportedAt": "2026-01-01T12:60:00Z"}, "VALIDATION_ERROR"),
         ({"metrics": [1, 2]}, "VALIDATION_ERROR"),
         ({"metrics": {"cpu": 1}, "uptime": -5}, "INVALID_METRIC"),
         ({"metrics": {"cpu": 1}, "cpu": 3}, "VALIDATION_ERROR"),
