@@ -25,6 +25,11 @@ app.conf.update(
             "task": "webhooks.tasks.webhook_deliveries_sweep_task",
             "schedule": env.float("RELAIS_WEBHOOK_SWEEP_SECONDS", default=10.0),
         },
+        # Deltas the task queued on publish did not make (a broker down at the time).
+        "make-missing-deltas": {
+            "task": "releases.tasks.deltas_sweep_task",
+            "schedule": env.float("RELAIS_DELTA_SWEEP_SECONDS", default=600.0),
+        },
         "advance-rollouts": {
             "task": "releases.tasks.rollouts_tick_task",
             "schedule": env.float("RELAIS_ROLLOUT_TICK_SECONDS", default=60.0),

@@ -123,6 +123,9 @@ class Artifact(models.Model):
     # the row so that the catalogue's one query carries them: [{fromArtifact, fromVersion,
     # file, size, sha256}].
     deltas = models.JSONField(default=list, blank=True, editable=False)
+    # When its deltas were made (or found not worth making); None: not yet, so the beat
+    # sweep makes them when the task queued on publish never ran (a broker down then).
+    deltas_made_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     tenant_lookup = "release__tenant"

@@ -30,3 +30,11 @@ def release_deltas_make_task(release_id: str) -> int:
     from releases.services.deltas import release_deltas_make
 
     return release_deltas_make(release_id=release_id)
+
+
+@shared_task
+def deltas_sweep_task() -> int:
+    """Beat: the deltas whose task, queued on publish, never ran."""
+    from releases.services.deltas import deltas_sweep
+
+    return deltas_sweep()

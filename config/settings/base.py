@@ -467,6 +467,8 @@ RELAIS_ROLLOUT_HOLD_UNIT_SECONDS = env.float("RELAIS_ROLLOUT_HOLD_UNIT_SECONDS",
 # platform, for artifacts up to a size (both files are held in memory while it is made).
 RELAIS_DELTA_SOURCES = env.int("RELAIS_DELTA_SOURCES", default=3)
 RELAIS_DELTA_MAX_BYTES = env.int("RELAIS_DELTA_MAX_BYTES", default=256 * 1024 * 1024)
+RELAIS_DELTA_SWEEP_DAYS = env.int("RELAIS_DELTA_SWEEP_DAYS", default=7)
+RELAIS_DELTA_SWEEP_BATCH = env.int("RELAIS_DELTA_SWEEP_BATCH", default=20)
 
 # --- Signing (Ed25519): update manifests and offline license files ----------------------
 RELAIS_SIGNING = env.bool("RELAIS_SIGNING", default=True)

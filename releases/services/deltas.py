@@ -4,11 +4,13 @@ own size and sha256, and listed on the artifact so that the catalogue offers the
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from core.services import events
 
@@ -58,10 +60,19 @@ def _delta_entry(artifact: Artifact, source: Artifact, new: bytes) -> dict | Non
 
 def artifact_deltas_make(*, artifact_id) -> int:
     """The missing deltas to one artifact; safe to run twice (what exists is kept). Both
-    files are read whole: artifacts over RELAIS_DELTA_MAX_BYTES get none."""
+    files are read whole: artifacts over RELAIS_DELTA_MAX_BYTES get none. Marked made
+    (`deltas_made_at`) once tried, whatever came of it, so the sweep does not try again."""
     artifact = Artifact.objects.select_related("release", "release__product").get(pk=artifact_id)
+    if artifact.release.status != Release.Status.PUBLISHED:
+        return 0
+    made = _deltas_make(artifact)
+    Artifact.objects.filter(pk=artifact.pk).update(deltas_made_at=timezone.now())
+    return made
+
+
+def _deltas_make(artifact: Artifact) -> int:
     limit = settings.RELAIS_DELTA_MAX_BYTES
-    if artifact.release.status != Release.Status.PUBLISHED or artifact.size > limit:
+    if artifact.size > limit:
         return 0
     have = {d["fromArtifact"] for d in artifact.deltas}
     sources = [s for s in delta_sources(artifact) if str(s.pk) not in have and s.size <= limit]
@@ -106,6 +117,31 @@ def release_deltas_make(*, release_id) -> int:
         except Exception:
             logger.exception("Deltas to artifact %s not made", artifact_id)
     return made
+
+
+def deltas_sweep(*, now=None) -> int:
+    """The deltas the task queued on publish did not make (the broker was down, the worker
+    died): artifacts of releases published within RELAIS_DELTA_SWEEP_DAYS not yet tried,
+    newest first, at most RELAIS_DELTA_SWEEP_BATCH a run (the beat's sweep). How many
+    artifacts were tried."""
+    if settings.RELAIS_DELTA_SOURCES <= 0:
+        return 0
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.RELAIS_DELTA_SWEEP_DAYS)
+    pending = Artifact.objects.filter(
+        deltas_made_at__isnull=True,
+        release__status=Release.Status.PUBLISHED,
+        release__published_at__gte=since,
+    ).order_by("-release__published_at")[: settings.RELAIS_DELTA_SWEEP_BATCH]
+    tried = 0
+    for artifact_id in list(pending.values_list("pk", flat=True)):
+        try:
+            artifact_deltas_make(artifact_id=artifact_id)
+        except Exception:
+            logger.exception("Deltas to artifact %s not made", artifact_id)
+            continue
+        tried += 1
+    return tried
 
 
 def release_published_deltas(event) -> None:

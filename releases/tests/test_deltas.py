@@ -136,3 +136,24 @@ def test_dialects_are_unchanged(api_client, releases):
         "/update/check", {"tenantId": str(license.tenant_id), "version": "1.2.0"}
     ).json()
     assert body["updateAvailable"] and "delta" not in body
+
+
+def test_the_sweep_makes_the_deltas_a_lost_task_did_not_and_only_once(releases, settings):
+    """The task queued on publish never ran (a broker down then): the beat's sweep makes
+    the deltas; a second sweep tries nothing (nor does one over an artifact whose deltas
+    were not worth making)."""
+    from releases.models import Artifact
+    from releases.services.deltas import deltas_sweep
+
+    settings.RELAIS_DELTA_SOURCES = 2
+    Artifact.objects.update(deltas=[], deltas_made_at=None)  # no task ran
+    newest = releases[-1].artifacts.get()
+    assert deltas_sweep() == len(releases)  # each published artifact tried once
+    newest.refresh_from_db()
+    assert [d["fromVersion"] for d in newest.deltas] == ["1.2.0", "1.1.0"]
+    assert not Artifact.objects.filter(deltas_made_at__isnull=True).exists()
+    assert deltas_sweep() == 0
+    # Long published: left alone (the sweep looks back RELAIS_DELTA_SWEEP_DAYS).
+    Artifact.objects.update(deltas_made_at=None)
+    settings.RELAIS_DELTA_SWEEP_DAYS = 0
+    assert deltas_sweep() == 0
