@@ -141,3 +141,41 @@ def test_a_licensed_feed_without_the_header_is_an_error_for_the_updater(
 
     assert "401" in events["failed"]["message"]
     assert "update-downloaded" not in events
+
+
+def test_electron_updater_refuses_a_file_whose_sha512_differs_from_the_feeds(
+    live_server, local_storage, tmp_path
+):
+    """The check is electron-updater's own: the stored file altered behind Relais' back
+    (same size), the feed still names the sha512 of what was published, and the updater
+    refuses what it received."""
+    product = ProductFactory(slug="viewer", distribution=Product.Distribution.OPEN)
+    release = _publish(product, "2.0.0", NEW)
+    stored = local_storage / release.artifacts.get().file.name
+    stored.write_bytes(bytes(len(NEW)))
+
+    events = _by_name(_electron_updater(tmp_path, f"{live_server.url}/feeds/viewer/stable/"))
+
+    assert events["checked"] == {"isUpdateAvailable": True, "version": "2.0.0"}
+    assert events["failed"]["code"] == "ERR_CHECKSUM_MISMATCH", events
+    assert "update-downloaded" not in events
+
+
+def test_on_s3_a_device_downloads_through_the_presigned_redirect(live_server, s3_storage, tmp_path):
+    """On S3 the feed's URL answers with a redirect to a presigned URL: electron-updater
+    follows it without its Authorization header (builder-util-runtime strips it on a
+    cross-origin redirect, which S3 would refuse beside the signature), then checks the
+    sha512 of what S3 sent."""
+    license = LicenseFactory(policy__product=ProductFactory(slug="viewer"))
+    release = _publish(license.product, "2.0.0", NEW)
+    device = DeviceFactory(license=license, platform="linux-x86_64", app_version="1.0.0")
+
+    events = _by_name(
+        _electron_updater(tmp_path, f"{live_server.url}/feeds/viewer/stable/", device.token)
+    )
+
+    assert "failed" not in events and "error" not in events, events
+    assert events["update-downloaded"]["version"] == "2.0.0"
+    assert Path(events["downloaded"]["files"][0]).read_bytes() == NEW
+    release.refresh_from_db()
+    assert release.downloads == 1

@@ -51,4 +51,5 @@ autoUpdater.on("error", (err) => out("error", { message: err.message, code: err.
     out("failed", { message: err.message, code: err.code });
   }
   out("done", null);
+  process.exit(0); // a kept-alive socket (S3's) would hold the event loop open
 })();
