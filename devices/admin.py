@@ -15,7 +15,7 @@ class PlatformFilter(admin.SimpleListFilter):
     """The platforms Relais knows (RELAIS_PLATFORMS), not a SELECT DISTINCT over every
     device on each render of the list."""
 
-    title = _("platform")
+    title = Device._meta.get_field("platform").verbose_name
     parameter_name = "platform"
 
     def lookups(self, request, model_admin):

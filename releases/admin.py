@@ -163,7 +163,7 @@ class ToVersionFilter(admin.SimpleListFilter):
     """The versions of the releases the user may read, not a SELECT DISTINCT over every
     update session on each render of the list."""
 
-    title = _("to version")
+    title = UpdateSession._meta.get_field("to_version").verbose_name
     parameter_name = "to_version"
 
     def lookups(self, request, model_admin):
