@@ -11,7 +11,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 
 # Rows counted exactly at most; beyond, a list shows an estimate and its pages stop here
-# (page 500 of 100 rows is reachable; deeper, an operator filters or searches).
+# (page 2,000 of 50 rows; deeper, an operator filters or searches).
 COUNT_CAP = 100_000
 
 # A search term that reads as an identifier (no space, at least one digit, 4+ characters:
