@@ -74,6 +74,17 @@ class Device(TenantOwnedModel):
                 condition=models.Q(status="active"),
                 name="device_active_last_seen",
             ),
+            # The admin's device list: its order (-created_at, -pk), for platform staff,
+            # tenant staff and the status filter; the search of an id-looking term is a
+            # prefix of the hardware id (LIKE 'x%' needs the pattern operator class).
+            models.Index(fields=["created_at", "id"], name="device_list_order"),
+            models.Index(fields=["tenant", "created_at"], name="device_list_tenant"),
+            models.Index(fields=["status", "created_at"], name="device_list_status"),
+            models.Index(
+                fields=["hardware_id"],
+                opclasses=["varchar_pattern_ops"],
+                name="device_hardware_id_prefix",
+            ),
         ]
 
     def __str__(self):

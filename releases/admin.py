@@ -3,8 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
 from core.admin_actions import ServiceAdmin, apply_each
+from core.admin_lists import FleetListMixin
 from core.exceptions import ApiError
-from core.tenancy import pin_tenant
+from core.tenancy import pin_tenant, scope_for_user
 from core.tenancy_admin import TenantScopedAdmin
 
 from .models import Artifact, Release, UpdateSession
@@ -158,8 +159,26 @@ class ArtifactAdmin(ReadOnlyAdmin):
     list_select_related = ["release", "release__product"]
 
 
+class ToVersionFilter(admin.SimpleListFilter):
+    """The versions of the releases the user may read, not a SELECT DISTINCT over every
+    update session on each render of the list."""
+
+    title = UpdateSession._meta.get_field("to_version").verbose_name
+    parameter_name = "to_version"
+
+    def lookups(self, request, model_admin):
+        releases = scope_for_user(Release.objects.all(), request.user)
+        versions = releases.order_by("-major", "-minor", "-patch", "-prerelease", "version")
+        seen = dict.fromkeys(versions.values_list("version", flat=True))
+        return [(v, v) for v in seen]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(to_version=value) if value else queryset
+
+
 @admin.register(UpdateSession)
-class UpdateSessionAdmin(ReadOnlyAdmin):
+class UpdateSessionAdmin(FleetListMixin, ReadOnlyAdmin):
     nav_group, nav_icon, nav_order = "releases", "system_update", 40
     list_display = [
         "device",
@@ -170,7 +189,7 @@ class UpdateSessionAdmin(ReadOnlyAdmin):
         "updated_at",
         "completed_at",
     ]
-    list_filter = ["status", "release__product", "to_version"]
+    list_filter = ["status", "release__product", ToVersionFilter]
     search_fields = ["device__hardware_id", "device__name", "to_version"]
     list_select_related = ["device", "release"]
-    show_full_result_count = False
+    hardware_id_field = "device__hardware_id"

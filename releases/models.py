@@ -191,6 +191,9 @@ class UpdateSession(models.Model):
             models.Index(fields=["release", "status"]),
             # The dashboard: outcomes per day and the latest errors.
             models.Index(fields=["status", "updated_at"]),
+            # The admin's session list: its order (-updated_at, -pk) and its version filter.
+            models.Index(fields=["updated_at", "id"], name="session_list_order"),
+            models.Index(fields=["to_version", "updated_at"], name="session_list_version"),
         ]
 
     def __str__(self):
