@@ -34,6 +34,7 @@ class DeviceCommandAdmin(TenantScopedAdmin):
         "type",
         "data",
         "release",
+        "video",
         "status",
         "result",
         "error",

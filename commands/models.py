@@ -59,7 +59,7 @@ class DeviceCommand(TenantOwnedModel):
         return f"{self.type} → {self.device_id}"
 
 
-def _video_path(instance, filename: str) -> str:
+def video_upload_to(instance, filename: str) -> str:
     return f"media/{instance.tenant_id}/{uuid.uuid4().hex}/{filename}"
 
 
@@ -72,7 +72,7 @@ class MediaVideo(TenantOwnedModel):
     title = models.CharField(max_length=255)
     category = models.CharField(max_length=255)
     subcategory = models.CharField(max_length=255, blank=True)
-    file = models.FileField(upload_to=_video_path, max_length=500)
+    file = models.FileField(upload_to=video_upload_to, max_length=500)
     filename = models.CharField(max_length=255, editable=False)
     size = models.BigIntegerField(editable=False)
     sha256 = models.CharField(max_length=64, editable=False)

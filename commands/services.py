@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -27,7 +28,7 @@ from releases.models import Release, UpdateSession
 from releases.services.sessions import session_id, session_report
 
 from .command_types import command_data_clean, json_size
-from .models import DeviceCommand, MediaVideo, SiteVideo
+from .models import DeviceCommand, MediaVideo, SiteVideo, video_upload_to
 from .selectors import release_artifact_for
 
 logger = logging.getLogger(__name__)
@@ -369,7 +370,7 @@ def video_for_link(token: str) -> MediaVideo:
 def video_url(video: MediaVideo) -> str:
     """A short-lived URL the agent downloads without credentials: presigned (S3), else a
     signed link to this server (RELAIS_PUBLIC_URL) that expires as fast."""
-    url = presigned_url(video.file.name)
+    url = presigned_url(str(video.file.name))
     if url and url.startswith(("http://", "https://")):
         return url
     base = settings.RELAIS_PUBLIC_URL.rstrip("/")
@@ -409,7 +410,7 @@ def media_video_create(
         sha256=digest.hexdigest(),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    video.file.name = default_storage.save(video.file.field.upload_to(video, filename), file)
+    video.file.name = default_storage.save(video_upload_to(video, filename), file)
     try:
         with transaction.atomic():
             video.full_clean()
@@ -417,7 +418,13 @@ def media_video_create(
             events.publish(
                 "media.video_created",
                 tenant=video.tenant,
-                payload={"videoId": video.pk, "title": title, "sha256": video.sha256},
+                payload={
+                    "videoId": video.pk,
+                    "title": title,
+                    "category": category,
+                    "size": size,
+                    "sha256": video.sha256,
+                },
                 actor=actor,
             )
     except BaseException:
@@ -438,16 +445,17 @@ def media_video_update(*, mediavideo: MediaVideo, actor=None, **changed) -> Medi
 
 def media_video_delete(*, mediavideo: MediaVideo, actor=None) -> None:
     """The row and its file; sites keep their copy (their inventory row loses the link)."""
-    name = mediavideo.file.name
+    name = str(mediavideo.file.name or "")
     with transaction.atomic():
         mediavideo.delete()
-        transaction.on_commit(lambda: default_storage.delete(name))
+        if name:
+            transaction.on_commit(lambda: default_storage.delete(name))
 
 
 def _inventory(command: DeviceCommand) -> None:
     """A site's inventory follows its agent's successful deploy_video / delete_video."""
     data = command.data
-    key = {
+    key: dict[str, Any] = {
         "device_id": command.device_id,
         "category": str(data.get("category", "")),
         "subcategory": str(data.get("subcategory", "") or ""),

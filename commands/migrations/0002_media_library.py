@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=255)),
                 ('category', models.CharField(max_length=255)),
                 ('subcategory', models.CharField(blank=True, max_length=255)),
-                ('file', models.FileField(max_length=500, upload_to=commands.models._video_path)),
+                ('file', models.FileField(max_length=500, upload_to=commands.models.video_upload_to)),
                 ('filename', models.CharField(editable=False, max_length=255)),
                 ('size', models.BigIntegerField(editable=False)),
                 ('sha256', models.CharField(editable=False, max_length=64)),
