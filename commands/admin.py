@@ -16,8 +16,9 @@ from devices.admin import DeviceAdmin
 from releases.models import Release
 
 from . import services as commands
-from .command_types import SERVICES
+from .command_types import SERVICES, config_check
 from .models import DeviceCommand, MediaVideo, SiteVideo
+from .selectors import config_diff, site_configurations
 
 
 @admin.register(DeviceCommand)
@@ -165,7 +166,17 @@ class UpdateSoftwareForm(ThemedForm):
 
 
 class UpdateConfigForm(ThemedForm):
+    """The new configuration.json, checked (`version`, `categories`), then shown as a diff
+    against each site's applied one before it is queued."""
+
     configuration = forms.JSONField(help_text=_("The new configuration.json, as JSON."))
+
+    def clean_configuration(self):
+        value = self.cleaned_data["configuration"]
+        problems = config_check(value)
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
 
 
 class RestartServiceForm(ThemedForm):
@@ -215,7 +226,17 @@ def send_command_action(type_: str):
             if name in form.fields:
                 field = form.fields[name]
                 field.queryset = scope_for_user(field.queryset, request.user)
-        if "apply" in request.POST and form.is_valid():
+        diffs = None
+        applying = "apply" in request.POST and form.is_valid()
+        if applying and type_ == "update_config" and "confirm" not in request.POST:
+            # First the diff against each site's applied configuration, then the queueing.
+            applied = site_configurations(queryset)
+            new = form.cleaned_data["configuration"]
+            diffs = [
+                (device, config_diff(applied.get(device.pk), new) or _("No change."))
+                for device in queryset
+            ]
+        if "apply" in request.POST and form.is_valid() and diffs is None:
             try:
                 _send(request, queryset, type_, form)
             except ApiError as exc:
@@ -226,6 +247,7 @@ def send_command_action(type_: str):
             "title": _("Send %(type)s") % {"type": type_},
             "command_type": type_,
             "form": form,
+            "diffs": diffs,
             "devices": queryset,
             "action": f"send_{type_}",
             "opts": modeladmin.model._meta,

@@ -203,3 +203,79 @@ def test_cross_tenant(local_storage):
     # The admin lists none of theirs.
     page = staff.get(reverse("admin:commands_mediavideo_changelist"))
     assert str(their_video.pk) not in page.content.decode()
+
+
+def _send_config(client, site, configuration, **extra):
+    import json
+
+    body = {
+        "action": "send_update_config",
+        "_selected_action": [str(site.pk)],
+        "apply": "1",
+        "configuration": json.dumps(configuration),
+        **extra,
+    }
+    return client.post(reverse("admin:devices_device_changelist"), body)
+
+
+def test_update_config_is_checked_then_shown_as_a_diff_then_queued():
+    fleet = neopro_fleet()
+    site, key = registered_site(fleet)
+    client = _media_staff(fleet)
+    first = {"version": "1.0", "categories": [{"name": "Technique"}]}
+    # Never configured here: the whole configuration is new, nothing queued yet.
+    page = _send_config(client, site, first)
+    assert page.status_code == 200 and not DeviceCommand.objects.exists()
+    [(device, diff)] = page.context["diffs"]
+    assert device == site and '+  "version": "1.0"' in diff
+    queued = _send_config(client, site, first, confirm="1")
+    assert queued.status_code == 302
+    command = DeviceCommand.objects.get()
+    assert command.data == {"configuration": first}
+    [message] = _agent(key).get(POLL).json()["commands"]
+    _agent(key).post(f"{POLL}/{message['id']}/result", {"status": "success"}, format="json")
+
+    # The next change is shown against what the site applied.
+    second = {"version": "1.1", "categories": [{"name": "Technique"}, {"name": "Matchs"}]}
+    diff = _send_config(client, site, second).context["diffs"][0][1]
+    assert '-  "version": "1.0"' in diff and '+  "version": "1.1"' in diff
+    assert '+      "name": "Matchs"' in diff
+    changed = [line for line in diff.splitlines() if line.startswith(("+ ", "- "))]
+    assert not [line for line in changed if "Technique" in line]  # unchanged: context only
+    assert DeviceCommand.objects.count() == 1
+
+    # Checked: a category needs a plain name, version a string.
+    bad = {"version": 2, "categories": [{"name": "../etc"}, {}]}
+    page = _send_config(client, site, bad, confirm="1")
+    errors = page.context["form"].errors["configuration"]
+    assert len(errors) == 3 and DeviceCommand.objects.count() == 1
+
+
+def test_update_config_checked_over_the_api_too():
+    fleet = neopro_fleet()
+    site, _key = registered_site(fleet)
+    staff = _media_staff(fleet)
+    fleet.staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_devicecommand", "view_devicecommand"])
+    )
+    body = {
+        "device": str(site.pk),
+        "type": "update_config",
+        "data": {"configuration": {"categories": "Technique"}},
+    }
+    response = staff.post(f"{M}device-commands/", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+    assert not DeviceCommand.objects.exists()
+    body["data"] = {"configuration": {"version": "1.0", "categories": [{"name": "Matchs"}]}}
+    assert staff.post(f"{M}device-commands/", body, format="json").status_code == 201
+
+
+def test_update_config_diff_shows_only_the_staffs_sites():
+    mine, theirs = neopro_fleet(), neopro_fleet()
+    their_site, _ = registered_site(theirs)
+    client = _media_staff(mine)
+    for extra in ({}, {"confirm": "1"}):  # neither diffed nor queued
+        page = _send_config(client, their_site, {"version": "1.0"}, **extra)
+        assert not (page.context or {}).get("diffs")  # their site is not in my list
+        assert their_site.hardware_id not in page.content.decode()
+    assert not DeviceCommand.objects.exists()
