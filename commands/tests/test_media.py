@@ -279,3 +279,36 @@ def test_update_config_diff_shows_only_the_staffs_sites():
         assert not (page.context or {}).get("diffs")  # their site is not in my list
         assert their_site.hardware_id not in page.content.decode()
     assert not DeviceCommand.objects.exists()
+
+
+def test_lists_do_not_grow_queries_with_rows(local_storage):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fleet = neopro_fleet()
+    site, _key = registered_site(fleet)
+    staff = _media_staff(fleet)
+
+    def counts():
+        found = []
+        for url in (f"{M}media-videos/", f"{M}site-videos/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert staff.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    def add(n):
+        for i in range(n):
+            video = video_of(fleet.tenant, CONTENT, title=f"Video {i}")
+            SiteVideo.objects.create(
+                tenant=fleet.tenant,
+                device=site,
+                video=video,
+                filename=f"{video.pk}.mp4",
+                category="Technique",
+            )
+
+    add(1)
+    few = counts()
+    add(5)
+    assert counts() == few
