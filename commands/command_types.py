@@ -60,8 +60,35 @@ class UpdateSoftware(StrictSerializer):
     checksum = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True)
 
 
+def config_check(value) -> list[str]:
+    """What is wrong with a NEOPRO `configuration.json` (`{"version": "1.0", "categories":
+    [...]}` in the seed): an object; `version`, when present, a string; `categories`, when
+    present, a list of objects, each with a `name` that is a plain name."""
+    if not isinstance(value, dict):
+        return [_("The configuration must be a JSON object.")]
+    problems = []
+    if "version" in value and not isinstance(value["version"], str):
+        problems.append(_("`version` must be a string."))
+    categories = value.get("categories", [])
+    if not isinstance(categories, list):
+        return [*problems, _("`categories` must be a list.")]
+    for index, category in enumerate(categories):
+        name = category.get("name") if isinstance(category, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            problems.append(_("categories[%(i)d] needs a `name`.") % {"i": index})
+        elif name in (".", "..") or "/" in name or "\\" in name:
+            problems.append(_("categories[%(i)d]: a name, not a path.") % {"i": index})
+    return problems
+
+
+def _config(value) -> None:
+    problems = config_check(value)
+    if problems:
+        raise serializers.ValidationError(problems, code="invalid")
+
+
 class UpdateConfig(StrictSerializer):
-    configuration = serializers.DictField()
+    configuration = serializers.DictField(validators=[_config])
 
 
 class RestartService(StrictSerializer):

@@ -2,7 +2,7 @@ import django_filters
 
 from core.tenancy import TenantScopedFilterSet
 
-from .models import DeviceCommand
+from .models import DeviceCommand, MediaVideo, SiteVideo
 
 
 class DeviceCommandFilter(TenantScopedFilterSet):
@@ -12,3 +12,15 @@ class DeviceCommandFilter(TenantScopedFilterSet):
     class Meta:
         model = DeviceCommand
         fields = ["tenant", "device", "type", "status", "release"]
+
+
+class MediaVideoFilter(TenantScopedFilterSet):
+    class Meta:
+        model = MediaVideo
+        fields = ["tenant", "category", "subcategory"]
+
+
+class SiteVideoFilter(TenantScopedFilterSet):
+    class Meta:
+        model = SiteVideo
+        fields = ["tenant", "device", "video", "category"]

@@ -32,6 +32,10 @@ class DeviceCommand(TenantOwnedModel):
     release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # deploy_video made from the media library: its URL is presigned at delivery too.
+    video = models.ForeignKey(
+        "commands.MediaVideo", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -53,3 +57,63 @@ class DeviceCommand(TenantOwnedModel):
 
     def __str__(self):
         return f"{self.type} → {self.device_id}"
+
+
+def video_upload_to(instance, filename: str) -> str:
+    return f"media/{instance.tenant_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class MediaVideo(TenantOwnedModel):
+    """A video of a tenant's media library (NEOPRO sites), in the configured storage. Its
+    size and sha256 are computed by the server on upload; `deploy_video` sends it to a
+    site with a short-lived URL and the checksum."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=255)
+    category = models.CharField(max_length=255)
+    subcategory = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to=video_upload_to, max_length=500)
+    filename = models.CharField(max_length=255, editable=False)
+    size = models.BigIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    duration = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["category", "subcategory", "title"]
+
+    def __str__(self):
+        return f"{self.category}/{self.title}"
+
+
+class SiteVideo(TenantOwnedModel):
+    """A video a site holds, as its agent reported in deploy_video / delete_video results:
+    one row per (device, category, subcategory, filename)."""
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="videos")
+    video = models.ForeignKey(
+        MediaVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="sites"
+    )
+    filename = models.CharField(max_length=255)
+    category = models.CharField(max_length=255)
+    subcategory = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    command = models.ForeignKey(
+        DeviceCommand, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deployed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["category", "subcategory", "filename"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "category", "subcategory", "filename"], name="site_video_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.device_id}: {self.category}/{self.filename}"

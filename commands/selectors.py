@@ -28,3 +28,37 @@ def release_artifact_for(device: Device, release: Release) -> Artifact:
     if artifact is None:
         raise ApiError("NO_ARTIFACT", _("The release has no artifact for this device."), 400)
     return artifact
+
+
+def site_configurations(devices) -> dict:
+    """Each device's configuration.json as last applied (its newest succeeded
+    update_config), by device id; a device never configured here is absent. One query."""
+    from .models import DeviceCommand
+
+    applied: dict = {}
+    rows = (
+        DeviceCommand.objects.filter(
+            device__in=devices, type="update_config", status=DeviceCommand.Status.SUCCEEDED
+        )
+        .order_by("device_id", "-completed_at")
+        .values_list("device_id", "data")
+    )
+    for device_id, data in rows:
+        applied.setdefault(device_id, (data or {}).get("configuration"))
+    return applied
+
+
+def config_diff(old, new) -> str:
+    """A unified diff of two configurations, as JSON with sorted keys."""
+    import difflib
+    import json
+
+    def lines(value):
+        if value is None:
+            return []
+        return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+    diff = difflib.unified_diff(
+        lines(old), lines(new), "configuration (applied)", "configuration (new)", lineterm=""
+    )
+    return "\n".join(diff)

@@ -5,11 +5,16 @@ polling routes and the Socket.IO handlers.
 `expired` by the beat sweep. Delivery is claimed with a conditional update, so a command
 is handed out once whether it is polled or pushed, from any number of processes."""
 
+import hashlib
 import logging
+import os
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +23,12 @@ from core.exceptions import ApiError
 from core.services import events
 from devices.models import Device
 from devices.windows import window_open
-from releases.links import artifact_url
+from releases.links import artifact_url, presigned_url
 from releases.models import Release, UpdateSession
 from releases.services.sessions import session_id, session_report
 
 from .command_types import command_data_clean, json_size
-from .models import DeviceCommand
+from .models import DeviceCommand, MediaVideo, SiteVideo, video_upload_to
 from .selectors import release_artifact_for
 
 logger = logging.getLogger(__name__)
@@ -61,24 +66,32 @@ def command_create(
     type: str,
     data: dict | None = None,
     release: Release | None = None,
+    video: MediaVideo | None = None,
     actor=None,
     ttl: int | None = None,
 ) -> DeviceCommand:
     """Queue a command for `device` (pushed at once if it is connected). With `release`,
-    an update_software whose URL and checksum come from the release's artifact."""
+    an update_software whose URL and checksum come from the release's artifact; with
+    `video`, a deploy_video of a library video (URL presigned at delivery, sha256, size)."""
     if release is not None and type != "update_software":
         raise ApiError("VALIDATION_ERROR", _("A release makes an update_software command."), 400)
+    if video is not None and type != "deploy_video":
+        raise ApiError("VALIDATION_ERROR", _("A library video makes a deploy_video command."), 400)
     data = command_data_clean(
         type=type,
         data=data,
         allowed=device.product.allowed_commands,
-        from_release=release is not None,
+        from_release=release is not None or video is not None,
     )
     if not device.is_active:
         raise ApiError("DEVICE_INACTIVE", _("This device is deactivated."), 409)
     if release is not None:
         artifact = release_artifact_for(device, release)
         data = {"version": release.version, "checksum": artifact.sha256}
+    if video is not None:
+        if video.tenant_id != device.tenant_id:  # unknown and foreign look the same
+            raise ApiError("VIDEO_NOT_FOUND", _("No such video in the media library."), 400)
+        data = _video_data(video)
     now = timezone.now()
     ttl = settings.RELAIS_COMMAND_TTL_SECONDS if ttl is None else ttl
     with transaction.atomic():
@@ -88,6 +101,7 @@ def command_create(
             type=type,
             data=data,
             release=release,
+            video=video,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             created_at=now,
             expires_at=now + timedelta(seconds=ttl),
@@ -110,6 +124,10 @@ def command_message(command: DeviceCommand) -> dict:
     if release is not None:
         artifact = release_artifact_for(command.device, release)
         data["updateUrl"] = artifact_url(artifact)
+    if command.video_id is not None:
+        if command.video is None:
+            raise ApiError("VIDEO_NOT_FOUND", _("No such video in the media library."), 400)
+        data["videoUrl"] = video_url(command.video)
     return {"id": str(command.pk), "type": command.type, "data": data}
 
 
@@ -127,7 +145,7 @@ def commands_claim(*, device: Device, limit: int = 50) -> list[dict]:
     with transaction.atomic():
         rows = list(
             DeviceCommand.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("release", "device__license", "device__tenant")
+            .select_related("release", "video", "device__license", "device__tenant")
             .filter(device=device, status=C.QUEUED, expires_at__gt=now)
             .order_by("created_at")[:limit]
         )
@@ -251,6 +269,8 @@ def command_complete(*, device: Device, command_id, status: str, result=None) ->
         _close(command, new, result=result, error=error)
         if command.release_id is not None:
             _update_outcome(command, new, result, error)
+        if new == C.SUCCEEDED and command.type in ("deploy_video", "delete_video"):
+            _inventory(command)
     return command
 
 
@@ -306,3 +326,153 @@ def commands_expire(*, now=None) -> int:
     for device_id in queued.distinct().iterator():
         _note_pending(device_id)
     return expired
+
+
+# --- Media library (NEOPRO sites) ---------------------------------------------------------
+
+CHUNK = 1024 * 1024
+_VIDEO_LINKS = signing.TimestampSigner(salt="relais.media.video-link")
+
+
+def _video_data(video: MediaVideo) -> dict:
+    """The seed's deploy_video `data` for a library video, plus what the agent verifies
+    with (`checksum`, `size`); `videoUrl` is added at delivery."""
+    data: dict = {
+        "filename": video.filename,
+        "originalName": video.title,
+        "category": video.category,
+        "videoId": str(video.pk),
+        "checksum": video.sha256,
+        "size": video.size,
+    }
+    if video.subcategory:
+        data["subcategory"] = video.subcategory
+    if video.duration is not None:
+        data["duration"] = video.duration
+    return data
+
+
+def video_link_token(video: MediaVideo) -> str:
+    return _VIDEO_LINKS.sign(f"{video.pk}.{video.tenant_id}")
+
+
+def video_for_link(token: str) -> MediaVideo:
+    """The video a signed link names, while the link is young (RELAIS_DOWNLOAD_URL_TTL)."""
+    try:
+        video_id, tenant_id = _VIDEO_LINKS.unsign(
+            token, max_age=settings.RELAIS_DOWNLOAD_URL_TTL
+        ).split(".")
+        return MediaVideo.objects.get(pk=video_id, tenant_id=tenant_id)
+    except (signing.BadSignature, ValueError, MediaVideo.DoesNotExist) as exc:
+        raise ApiError("VIDEO_NOT_FOUND", _("No such video in the media library."), 404) from exc
+
+
+def video_url(video: MediaVideo) -> str:
+    """A short-lived URL the agent downloads without credentials: presigned (S3), else a
+    signed link to this server (RELAIS_PUBLIC_URL) that expires as fast."""
+    url = presigned_url(str(video.file.name))
+    if url and url.startswith(("http://", "https://")):
+        return url
+    base = settings.RELAIS_PUBLIC_URL.rstrip("/")
+    return f"{base}/api/v1/devices/media/{video_link_token(video)}"
+
+
+def media_video_create(
+    *,
+    tenant,
+    title: str,
+    category: str,
+    file,
+    subcategory: str = "",
+    duration: float | None = None,
+    actor=None,
+    **_ignored,
+) -> MediaVideo:
+    """Store an uploaded video in the configured storage and record it; size and sha256
+    are computed here, reading the file once. A failure leaves no file behind."""
+    filename = os.path.basename(getattr(file, "name", "") or "video.mp4")
+    digest, size = hashlib.sha256(), 0
+    file.seek(0)
+    for chunk in iter(lambda: file.read(CHUNK), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    file.seek(0)
+    if size == 0:
+        raise ApiError("EMPTY_FILE", _("The uploaded file is empty."), 400)
+    video = MediaVideo(
+        tenant_id=getattr(tenant, "pk", tenant),
+        title=title,
+        category=category,
+        subcategory=subcategory or "",
+        duration=duration,
+        filename=filename,
+        size=size,
+        sha256=digest.hexdigest(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    video.file.name = default_storage.save(video_upload_to(video, filename), file)
+    try:
+        with transaction.atomic():
+            video.full_clean()
+            video.save(force_insert=True)
+            events.publish(
+                "media.video_created",
+                tenant=video.tenant,
+                payload={
+                    "videoId": video.pk,
+                    "title": title,
+                    "category": category,
+                    "size": size,
+                    "sha256": video.sha256,
+                },
+                actor=actor,
+            )
+    except BaseException:
+        default_storage.delete(video.file.name)
+        raise
+    return video
+
+
+def media_video_update(*, mediavideo: MediaVideo, actor=None, **changed) -> MediaVideo:
+    """Title, category, subcategory, duration: the file, size and hash never change."""
+    fields = [f for f in ("title", "category", "subcategory", "duration") if f in changed]
+    for field in fields:
+        setattr(mediavideo, field, changed[field])
+    mediavideo.full_clean()
+    mediavideo.save(update_fields=fields)
+    return mediavideo
+
+
+def media_video_delete(*, mediavideo: MediaVideo, actor=None) -> None:
+    """The row and its file; sites keep their copy (their inventory row loses the link)."""
+    name = str(mediavideo.file.name or "")
+    with transaction.atomic():
+        mediavideo.delete()
+        if name:
+            transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def _inventory(command: DeviceCommand) -> None:
+    """A site's inventory follows its agent's successful deploy_video / delete_video."""
+    data = command.data
+    key: dict[str, Any] = {
+        "device_id": command.device_id,
+        "category": str(data.get("category", "")),
+        "subcategory": str(data.get("subcategory", "") or ""),
+        "filename": str(data.get("filename", "")),
+    }
+    if command.type == "delete_video":
+        SiteVideo.objects.filter(**key).delete()
+        return
+    checksum = data.get("checksum")
+    SiteVideo.objects.update_or_create(
+        **key,
+        defaults={
+            "tenant_id": command.tenant_id,
+            "video_id": command.video_id,
+            "sha256": checksum if isinstance(checksum, str) else "",
+            "size": data.get("size") if isinstance(data.get("size"), int) else None,
+            "command": command,
+            "deployed_at": command.completed_at or timezone.now(),
+        },
+    )

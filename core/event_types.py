@@ -132,6 +132,13 @@ EVENT_TYPES: dict[str, dict] = {
     "command.failed": COMMAND | {"status": "failed", "error": "Service inconnu"},
     "command.expired": COMMAND | {"status": "expired"},
     "command.cancelled": COMMAND | {"status": "cancelled"},
+    "media.video_created": {
+        "videoId": "4c8e…",
+        "title": "Entrainement passes",
+        "category": "Technique",
+        "size": 48213992,
+        "sha256": "9f86d0…",
+    },
     "alert.opened": ALERT,
     "alert.escalated": ALERT | {"severity": "critical", "value": 81.0, "threshold": 80.0},
     "alert.acknowledged": ALERT | {"acknowledgedBy": "ops"},

@@ -1,20 +1,26 @@
 """Commands for agents that poll over HTTP (device token or the site's Bearer API key),
 and the management API's `device-commands`."""
 
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api.serializers import StrictSerializer
-from core.api.views import NodeView
+from core.api.views import NodeView, PublicNodeView
 from core.api.viewsets import ManagementViewSet, ServiceCreateMixin, service_action
 from core.exceptions import ApiError
 
 from .. import services
-from ..filters import DeviceCommandFilter
-from ..models import DeviceCommand
+from ..filters import DeviceCommandFilter, MediaVideoFilter, SiteVideoFilter
+from ..models import DeviceCommand, MediaVideo, SiteVideo
 from ..services import command_complete, commands_claim
-from .serializers import DeviceCommandInput, DeviceCommandSerializer
+from .serializers import (
+    DeviceCommandInput,
+    DeviceCommandSerializer,
+    MediaVideoSerializer,
+    SiteVideoSerializer,
+)
 
 
 class CommandMessage(serializers.Serializer):
@@ -85,3 +91,34 @@ class DeviceCommandViewSet(ServiceCreateMixin, ManagementViewSet):
         name="cancel",
         description="Cancel an open command (a delivered one may already be running).",
     )
+
+
+class MediaVideoViewSet(ManagementViewSet):
+    """The tenant's media library (uploaded in the backoffice): what `video` of a
+    deploy_video may name."""
+
+    queryset = MediaVideo.objects.all()
+    serializer_class = MediaVideoSerializer
+    filterset_class = MediaVideoFilter
+
+
+class SiteVideoViewSet(ManagementViewSet):
+    """The videos each site holds, kept from its agent's deploy_video / delete_video
+    results (`?device=<id>` for one site)."""
+
+    queryset = SiteVideo.objects.all()
+    serializer_class = SiteVideoSerializer
+    filterset_class = SiteVideoFilter
+
+
+class MediaDownloadView(PublicNodeView):
+    """`GET /api/v1/devices/media/<signed link>`: the video a deploy_video named, while
+    its link is young, when the storage cannot presign (local files). The link is the
+    credential: the seed's agent downloads `videoUrl` as it is."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, token):
+        video = services.video_for_link(token)
+        response = FileResponse(video.file.open("rb"), as_attachment=True, filename=video.filename)
+        response["Content-Length"] = str(video.size)
+        return response

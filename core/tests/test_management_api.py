@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from commands.models import DeviceCommand
+from commands.models import DeviceCommand, MediaVideo, SiteVideo
 from commands.tests.factories import TENANT_FACTORIES as COMMAND_FACTORIES
 from config.urls import MANAGE_ROUTERS
 from core.models import Event
@@ -134,6 +134,8 @@ RESOURCES = {
         make=lambda: WEBHOOK_FACTORIES[WebhookDelivery](TenantFactory()),
         actions=["redeliver"],
     ),
+    "media-videos": Resource(make=lambda: COMMAND_FACTORIES[MediaVideo](TenantFactory())),
+    "site-videos": Resource(make=lambda: COMMAND_FACTORIES[SiteVideo](TenantFactory())),
     "device-commands": Resource(
         make=lambda: COMMAND_FACTORIES[DeviceCommand](TenantFactory()),
         create=lambda: (
