@@ -25,6 +25,18 @@ TENANT_STAFF_PERMISSIONS = [
     "documents.add_syncdocument",
     "documents.change_syncdocument",
     "documents.view_syncdocumentrevision",
+    # Their public frontends (seed 004): publishable read keys and the origins they run on.
+    "documents.view_publishablekey",
+    "documents.add_publishablekey",
+    "documents.change_publishablekey",
+    "documents.view_browserorigin",
+    "documents.add_browserorigin",
+    "documents.delete_browserorigin",
+    # Who of theirs is emailed, and what was told.
+    "notifications.view_recipient",
+    "notifications.add_recipient",
+    "notifications.change_recipient",
+    "notifications.view_notification",
     # Telemetry: their fleet's reports and alerts (acknowledge, resolve), their own rules.
     "telemetry.view_telemetryreport",
     "telemetry.view_alert",
@@ -37,4 +49,10 @@ TENANT_STAFF_PERMISSIONS = [
     "commands.view_devicecommand",
     "commands.add_devicecommand",
     "commands.change_devicecommand",
+    # Their NEOPRO media library and what each site holds.
+    "commands.view_mediavideo",
+    "commands.add_mediavideo",
+    "commands.change_mediavideo",
+    "commands.delete_mediavideo",
+    "commands.view_sitevideo",
 ]
