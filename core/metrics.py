@@ -20,7 +20,7 @@ HTTP_LATENCY = Histogram(
 )
 UPDATE_CHECKS = Counter(
     "relais_update_checks",
-    "Update checks per product and outcome: offered, not_offered, refused.",
+    "Update checks per product and outcome: offered, not_offered, held, refused.",
     # The product's id here; /metrics names it by its slug (ops.metrics): one query per
     # scrape instead of one per check.
     ["product_id", "outcome"],

@@ -97,6 +97,31 @@ def test_update_checks_counted_per_product_slug_and_outcome(client, api_client, 
     assert moved == {"offered": 1, "not_offered": 2, "refused": 1}
 
 
+def test_an_offer_its_window_holds_is_counted_held_not_offered(client, api_client, device):
+    from datetime import UTC, datetime, timedelta
+
+    from licensing.tests.factories import UserFactory
+
+    ahead = datetime.now(UTC) + timedelta(hours=2)  # a window that is not now
+    window = {
+        "start": ahead.strftime("%H:%M"),
+        "end": (ahead + timedelta(hours=1)).strftime("%H:%M"),
+    }
+    api_client.force_authenticate(UserFactory(is_superuser=True))
+    url = f"/api/v1/manage/maintenance-windows?tenant={device.tenant_id}"
+    assert api_client.put(url, {"windows": [window]}, format="json").status_code == 200
+    api_client.force_authenticate(None)
+    before = scrape(client)
+    assert _check(api_client, device, "1.0.0").json() == {"updateAvailable": False}
+    after = scrape(client)
+    moved = {
+        outcome: value(after, "relais_update_checks_total", product="crm", outcome=outcome)
+        - value(before, "relais_update_checks_total", product="crm", outcome=outcome)
+        for outcome in ("offered", "not_offered", "held")
+    }
+    assert moved == {"offered": 0, "not_offered": 0, "held": 1}
+
+
 def test_requests_counted_and_timed_per_route_name_never_per_path(client, api_client, device):
     before = scrape(client)
     _check(api_client, device, "1.0.0")

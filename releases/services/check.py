@@ -134,7 +134,9 @@ def _mandatory(release: CatalogueRelease, audience: Audience) -> bool:
     return release.is_mandatory or forced_for(release.rollout, **who)
 
 
-def latest_offer(*, product_id, audience: Audience, current_version: str | None) -> Offer | None:
+def latest_offer(
+    *, product_id, audience: Audience, current_version: str | None, counted: bool = True
+) -> Offer | None:
     """The highest eligible release newer than `current_version` (any, when None). The offer
     is mandatory when it or any eligible release it skips over is mandatory.
 
@@ -179,7 +181,8 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
         # At or under the offer and newer than the device's version: skipped over.
         mandatory = mandatory or _mandatory(release, audience)
     if best is None or (current is not None and best[0].semver <= current):
-        _count(product_id, "not_offered")
+        if counted:
+            _count(product_id, "not_offered")
         return None
     if isinstance(best[1], PlatformRequired):
         _count(product_id, "refused")
@@ -191,7 +194,8 @@ def latest_offer(*, product_id, audience: Audience, current_version: str | None)
         current,
         Offer(release=best[0], artifact=best[1], mandatory=mandatory),
     )
-    _count(product_id, "offered" if offer is not None else "not_offered")
+    if counted:  # else the caller counts what it answers (update_check: windows)
+        _count(product_id, "offered" if offer is not None else "not_offered")
     return offer
 
 
@@ -318,7 +322,10 @@ def update_check(
         product_id=device.product_id,
         audience=audience,
         current_version=version or device.app_version or None,
+        counted=False,
     )
     if offer is not None and window_holds(offer, device, now):
+        _count(device.product_id, "held")
         return None
+    _count(device.product_id, "offered" if offer is not None else "not_offered")
     return offer
