@@ -59,3 +59,17 @@ def share_chart(title: str, parts: list[tuple[str, int]]) -> str:
     for label, n in parts:
         chart.add(label or "?", n)
     return _svg(chart)
+
+
+def failure_rate_chart(
+    title: str, days: list[str], rates: list[float | None], threshold: float, label: str
+) -> str:
+    """A rollout's failure rate per day (gaps: no session finished) against its halting
+    threshold."""
+    chart = pygal.Line(
+        title=title, width=520, height=220, x_label_rotation=30, range=(0, 100), **COMMON
+    )
+    chart.x_labels = days
+    chart.add(label, rates)
+    chart.add(f"{float(threshold):g} %", [float(threshold)] * len(days), show_dots=False)
+    return _svg(chart)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.tenancy import scope_for_user
@@ -54,6 +55,13 @@ class RolloutPanel:
     rollout: Rollout
     audience: int  # active devices it targets
     sessions: dict[str, int]
+    # Per day of the dashboard's window: (finished, failed) sessions that ended that day.
+    daily: list[tuple[int, int]] = field(default_factory=lambda: [(0, 0)] * DAYS)
+
+    @property
+    def daily_failure_rates(self) -> list[float | None]:
+        """The failure rate of the sessions finished each day (None: none finished)."""
+        return [100.0 * failed / done if done else None for done, failed in self.daily]
 
     @property
     def cohort(self) -> int:
@@ -138,7 +146,7 @@ def _panels(user, now, counts) -> dict:
     return panels
 
 
-def _rollouts(user, device_counts) -> list[RolloutPanel]:
+def _rollouts(user, device_counts, since) -> list[RolloutPanel]:
     active = list(
         scope_for_user(Rollout.objects.all(), user)
         .filter(status__in=Rollout.ACTIVE)
@@ -147,15 +155,21 @@ def _rollouts(user, device_counts) -> list[RolloutPanel]:
     )
     if not active:
         return []
-    sessions = defaultdict(dict)
-    rows = (
+    sessions: dict = defaultdict(lambda: defaultdict(int))
+    daily: dict = defaultdict(lambda: [[0, 0] for _ in range(DAYS)])
+    rows = (  # one query: totals per status, and per day for the failure rate over time
         scope_for_user(UpdateSession.objects.all(), user)
         .filter(release__in=[r.release_id for r in active])
-        .values_list("release_id", "status")
+        .annotate(day=TruncDate("updated_at"))
+        .values_list("release_id", "status", "day")
         .annotate(n=Count("*"))
     )
-    for release_id, status, n in rows:
-        sessions[release_id][status] = n
+    for release_id, status, day, n in rows:
+        sessions[release_id][status] += n
+        index = (day - since).days
+        if status in FINISHED and 0 <= index < DAYS:
+            daily[release_id][index][0] += n
+            daily[release_id][index][1] += n if status in FAILURES else 0
     # The audience of each rollout: the active devices of its product, of its tenants.
     counts = defaultdict(int)
     for product_id, tenant_id, _version, n in device_counts:
@@ -177,7 +191,8 @@ def _rollouts(user, device_counts) -> list[RolloutPanel]:
             audience = len(rollout.target_device_ids) + (
                 audience if rollout.target_tenant_ids else 0
             )
-        panels.append(RolloutPanel(rollout, audience, dict(sessions[release.pk])))
+        per_day = [(done, failed) for done, failed in daily[release.pk]]
+        panels.append(RolloutPanel(rollout, audience, dict(sessions[release.pk]), per_day))
     return panels
 
 
@@ -201,7 +216,7 @@ def dashboard_data(user, *, now=None) -> dict:
         "expiring_until": now + timedelta(days=30),
         "silent_before": now - timedelta(days=1),
         "now": now,
-        "rollouts": _rollouts(user, counts),
+        "rollouts": _rollouts(user, counts, since),
         "days": [(since + timedelta(days=i)).strftime("%m-%d") for i in range(DAYS)],
         "errors": list(
             sessions.filter(status=S.FAILED)

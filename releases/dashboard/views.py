@@ -1,6 +1,7 @@
 """The dashboard on the admin's landing page (core.admin_site calls `dashboard_html`)."""
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from . import charts
 from .selectors import dashboard_data
@@ -18,5 +19,12 @@ def dashboard_html(request) -> str:
         panel.sessions_svg = charts.sessions_chart(
             f"{panel.rollout.release} — {panel.rollout.percent} %",
             panel.sessions or {"no session yet": 0},
+        )
+        panel.failures_svg = charts.failure_rate_chart(
+            str(_("Failure rate per day")),
+            data["days"],
+            panel.daily_failure_rates,
+            panel.rollout.max_failure_rate,
+            str(_("failure rate")),
         )
     return render_to_string("releases/dashboard.html", data, request=request)

@@ -73,6 +73,12 @@ def test_platform_staff_see_the_whole_fleet(world):
     (rollout,) = data["rollouts"]
     assert rollout.audience == 12 and rollout.cohort == 6
     assert rollout.sessions == {"COMPLETED": 2, "FAILED": 2} and rollout.failure_rate == 50.0
+    # Over time: today 1 completed and 2 failed; three days ago 1 completed; no day else.
+    rates = rollout.daily_failure_rates
+    assert rates[-1] == pytest.approx(200 / 3) and rates[-4] == 0.0
+    assert [r for i, r in enumerate(rates) if i not in (len(rates) - 1, len(rates) - 4)] == [
+        None
+    ] * (len(rates) - 2)
     assert [s.error for s in data["errors"]] and data["silent_count"] == 1
     assert data["expiring_count"] == 2
 
@@ -85,6 +91,7 @@ def test_tenant_staff_see_only_their_tenant(world):
     assert {s.error for s in data["errors"]} == {"Checksum mismatch"}
     assert data["expiring_count"] == 1
     assert data["rollouts"][0].sessions == {"COMPLETED": 2, "FAILED": 1}
+    assert data["rollouts"][0].daily_failure_rates[-1] == 50.0  # not the other tenant's
 
 
 def _queries(user) -> int:
@@ -110,7 +117,8 @@ def test_landing_page_renders_the_dashboard_with_charts(client, world):
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     page = client.get("/admin/").content.decode()
     assert 'id="relais-dashboard"' in page and "ITStock CRM 1.1.0" in page
-    assert page.count("<svg") >= 3 and "pygal-tooltips" not in page
+    assert page.count("<svg") >= 4 and "pygal-tooltips" not in page
+    assert 'class="chart failures-chart"' in page and "Failure rate per day" in page
     assert "https://" not in page.split('id="relais-dashboard"')[1].split("</svg>")[0]
     french = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Déploiements en cours" in french
