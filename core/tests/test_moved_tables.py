@@ -55,9 +55,12 @@ def _latest():
 
 
 def _insert(model, table: str, **values) -> None:
-    """One row in `table` (the table `model` had before the move), every column given:
-    `values` by attname, the model's defaults for the rest, adapted by its fields."""
-    fields = model._meta.concrete_fields
+    """One row in `table` (the table `model` had before the move), every column it had
+    given: `values` by attname, the model's defaults for the rest, adapted by its fields
+    (columns added since the move, e.g. DeviceCommand.video, are not in the old table)."""
+    with connection.cursor() as cursor:
+        present = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+    fields = [f for f in model._meta.concrete_fields if f.column in present]
     row = {f.attname: values.get(f.attname, f.get_default()) for f in fields}
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
