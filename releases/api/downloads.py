@@ -105,7 +105,7 @@ def _open(artifact):
     try:
         return default_storage.open(artifact.file.name, "rb")
     except FileNotFoundError as exc:
-        logger.error("artifact %s: file %s missing from storage", artifact.pk, artifact.file.name)
+        logger.error("%s: file %s missing from storage", artifact.filename, artifact.file.name)
         raise ApiError(
             "ARTIFACT_FILE_MISSING", _("This file is missing from storage."), 404
         ) from exc

@@ -157,3 +157,17 @@ def test_the_sweep_makes_the_deltas_a_lost_task_did_not_and_only_once(releases, 
     Artifact.objects.update(deltas_made_at=None)
     settings.RELAIS_DELTA_SWEEP_DAYS = 0
     assert deltas_sweep() == 0
+
+
+def test_a_delta_storage_lost_is_a_json_404_not_a_500(api_client, releases, settings):
+    settings.RELAIS_DELTA_SOURCES = 1
+    newest = releases[-1]
+    release_deltas_make(release_id=newest.pk)
+    artifact = newest.artifacts.get()
+    (entry,) = artifact.deltas
+    default_storage.delete(entry["file"])
+    device = DeviceFactory(license__policy__product=artifact.release.product)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {device.token}")
+    response = api_client.get(f"/api/v1/updates/delta/{artifact.pk}/{entry['fromArtifact']}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "ARTIFACT_FILE_MISSING"
